@@ -1,0 +1,1 @@
+"""HTTP pieces every router shares: errors, dependencies, paging and middleware."""

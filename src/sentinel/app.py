@@ -1,0 +1,118 @@
+"""create_app(settings) -> FastAPI: routers, middleware, lifespan. Nothing happens at import."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from prometheus_client import (
+    GC_COLLECTOR,
+    CollectorRegistry,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+from sentinel import __version__
+from sentinel.api.errors import install_error_handlers
+from sentinel.api.middleware import HttpMetrics, RequestContextMiddleware
+from sentinel.auth import routes as auth_routes
+from sentinel.auth.bootstrap import BootstrapResult, bootstrap
+from sentinel.auth.service import AuthConfig
+from sentinel.config import Settings
+from sentinel.storage import migrate
+from sentinel.storage.engine import Database
+from sentinel.system import routes as system_routes
+from sentinel.worker import tasks as worker_tasks
+from sentinel.worker.loop import WorkerLoop
+from sentinel.worker.registry import JobRegistry
+
+log = logging.getLogger("sentinel")
+
+
+def build_registry() -> JobRegistry:
+    """Every domain adds its job handlers and periodic tasks here."""
+    registry = JobRegistry()
+    worker_tasks.register(registry)
+    return registry
+
+
+def announce(result: BootstrapResult, settings: Settings) -> None:
+    """Print first-start credentials once, to stdout only (never to the log)."""
+    if not result.created_anything:
+        return
+    lines = ["", "=" * 72, "Sentinel first start: created the first admin and an ingest API key."]
+    if result.admin_email:
+        lines.append(f"  admin login:    {result.admin_email}")
+        lines.append(
+            f"  admin password: {result.admin_password}"
+            if result.admin_password
+            else "  admin password: (from SENTINEL_BOOTSTRAP_ADMIN_PASSWORD)"
+        )
+    if result.api_key:
+        lines.append(f"  ingest API key: {result.api_key}")
+    elif result.api_key_preset:
+        lines.append("  ingest API key: (from SENTINEL_BOOTSTRAP_API_KEY)")
+    lines += ["These are shown only now. Store them somewhere safe.", "=" * 72, ""]
+    print("\n".join(lines), flush=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    metrics_registry = CollectorRegistry()
+    ProcessCollector(registry=metrics_registry)
+    PlatformCollector(registry=metrics_registry)
+    metrics_registry.register(GC_COLLECTOR)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url, settings.db_pool_size)
+        app.state.db = db
+        app.state.auth = AuthConfig(
+            jwt_secret=settings.jwt_secret(), jwt_ttl=timedelta(minutes=settings.jwt_ttl_minutes)
+        )
+        if settings.migrate_on_start:
+            await migrate.upgrade(db)
+        async with db.transaction() as session:
+            result = await bootstrap(session, settings)
+        announce(result, settings)
+        stop = asyncio.Event()
+        worker_task = None
+        app.state.worker = None
+        if settings.worker_enabled:
+            app.state.worker = WorkerLoop(db, build_registry(), settings)
+            worker_task = asyncio.create_task(app.state.worker.run_forever(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker_task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(worker_task, timeout=10)
+            await db.dispose()
+
+    app = FastAPI(
+        title="Sentinel",
+        version=__version__,
+        description="Observability and incident response: distributed tracing, logs, alerting, "
+        "on-call, incidents and SLOs in one service.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics_registry = metrics_registry
+    app.state.started_monotonic = time.monotonic()
+    app.state.worker = None
+    install_error_handlers(app)
+    app.include_router(system_routes.router)
+    app.include_router(auth_routes.router)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=HttpMetrics(metrics_registry),
+    )
+    return app

@@ -1,0 +1,1 @@
+"""Users, teams, API keys, roles, JWT sessions and the audit log."""

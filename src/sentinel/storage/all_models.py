@@ -1,0 +1,14 @@
+"""Imports every domain's tables so that Base.metadata is complete (migrations, tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from sentinel.storage.base import Base
+
+
+def load_all_models() -> MetaData:
+    from sentinel.auth import models as _auth  # noqa: F401
+    from sentinel.worker import models as _worker  # noqa: F401
+
+    return Base.metadata

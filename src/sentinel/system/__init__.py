@@ -1,0 +1,1 @@
+"""The service's own endpoints: health, suite info, Prometheus metrics."""
