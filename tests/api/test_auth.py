@@ -77,7 +77,12 @@ async def test_garbage_and_tampered_tokens_are_401(
 ) -> None:
     token = admin_headers["Authorization"].split()[1]
     tampered = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
-    for value in ("Bearer nonsense", f"Bearer {tampered}", "Bearer snt_notarealkey_xxxxxxxx", "Basic abc"):
+    for value in (
+        "Bearer nonsense",
+        f"Bearer {tampered}",
+        "Bearer snt_notarealkey_xxxxxxxx",
+        "Basic abc",
+    ):
         response = await client.get("/api/auth/me", headers={"Authorization": value})
         assert response.status_code == 401, value
         assert response.json()["status"] == 401
@@ -89,7 +94,12 @@ async def test_users_and_teams_lifecycle_is_audited(
     user = await client.post(
         "/api/users",
         headers=admin_headers,
-        json={"email": "Ana@Example.com", "name": "Ana", "password": "password-123", "role": "responder"},
+        json={
+            "email": "Ana@Example.com",
+            "name": "Ana",
+            "password": "password-123",
+            "role": "responder",
+        },
     )
     assert user.status_code == 201
     assert user.json()["email"] == "ana@example.com"

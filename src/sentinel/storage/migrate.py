@@ -34,7 +34,7 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
+async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema to `revision`; safe to call from several replicas at once."""
     async with db.engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
