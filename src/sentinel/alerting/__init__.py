@@ -1,0 +1,1 @@
+"""Alerting: ingest, dedup, grouping, routing, muting, fatigue and rules."""
