@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     def _async_driver(cls, value: str) -> str:
         return normalize_database_url(value)
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("the secret key must be at least 32 characters")
+        return value
+
     @field_validator("bootstrap_api_key")
     @classmethod
     def _key_shape(cls, value: SecretStr | None) -> SecretStr | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -50,11 +51,17 @@ class LiveServer:
 
 
 def start_server(
-    database_url: str, data_dir: Path, extra_env: dict[str, str] | None = None, scheme: str = "http"
+    database_url: str,
+    data_dir: Path,
+    extra_env: dict[str, str | None] | None = None,
+    scheme: str = "http",
+    verify: ssl.SSLContext | bool = False,
 ) -> LiveServer:
-    """Start `python -m sentinel serve` and wait until /health answers."""
+    """Start `python -m sentinel serve` and wait until /health answers.
+
+    In extra_env a None value removes the variable (e.g. to test first-start defaults)."""
     port = free_port()
-    env = {
+    merged: dict[str, str | None] = {
         **os.environ,
         "SENTINEL_DATABASE_URL": database_url,
         "SENTINEL_DATA_DIR": str(data_dir),
@@ -67,6 +74,7 @@ def start_server(
         "SENTINEL_WORKER_POLL_SECONDS": "0.1",
         **(extra_env or {}),
     }
+    env = {k: v for k, v in merged.items() if v is not None}
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log_file:
@@ -83,7 +91,10 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError(f"sentinel exited with {process.returncode}:\n{server.log()}")
         try:
-            if httpx.get(f"{server.url}/health", timeout=1, verify=False).status_code in (200, 503):
+            if httpx.get(f"{server.url}/health", timeout=1, verify=verify).status_code in (
+                200,
+                503,
+            ):
                 return server
         except httpx.HTTPError:
             pass

@@ -31,7 +31,8 @@ def _upgrade(connection: Connection, revision: str) -> None:
 def _current(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    return MigrationContext.configure(connection).get_current_revision()
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 async def upgrade(db: Database, revision: str = "heads") -> None:
@@ -45,7 +46,8 @@ async def current_revision(db: Database) -> str | None:
         return await connection.run_sync(_current)
 
 
-def head_revision() -> str | None:
+def head_revisions() -> str | None:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return ",".join(sorted(heads)) or None

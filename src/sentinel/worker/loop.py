@@ -133,7 +133,9 @@ class WorkerLoop:
         timeout = self.lease.total_seconds() * 0.8
         try:
             async with self.db.transaction() as session:
-                context = JobContext(session, job.id, job.attempt, self.db, self.settings)
+                context = JobContext(
+                    session, job.id, job.attempt, self.db, self.settings, self.worker_id
+                )
                 await asyncio.wait_for(handler(context, dict(job.payload)), timeout)
                 if not await store.complete(session, job.id, self.worker_id, job.attempt, _now()):
                     raise LeaseLost(f"job {job.id} was taken over by another worker")

@@ -22,6 +22,7 @@ class JobContext:
     attempt: int
     db: Database
     settings: Settings
+    worker_id: str = ""
 
 
 JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
