@@ -28,6 +28,7 @@ from sentinel.config import Settings
 from sentinel.storage import migrate
 from sentinel.storage.engine import Database
 from sentinel.system import routes as system_routes
+from sentinel.tracing import setup as tracing_setup
 from sentinel.worker import tasks as worker_tasks
 from sentinel.worker.loop import WorkerLoop
 from sentinel.worker.registry import JobRegistry
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(system_routes.router)
     app.include_router(auth_routes.router)
+    tracing_setup.install(app, settings, metrics_registry)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     metrics_public: bool = Field(True, validation_alias=_env("METRICS_PUBLIC"))
     db_pool_size: int = Field(10, ge=1, validation_alias=_env("DB_POOL_SIZE"))
 
+    traces_retention: str = Field("7d", validation_alias=_env("TRACES_RETENTION"))
+    otlp_grpc_port: int | None = Field(
+        None, ge=1, le=65535, validation_alias=_env("OTLP_GRPC_PORT")
+    )
+    otlp_grpc_host: str | None = Field(None, validation_alias=_env("OTLP_GRPC_HOST"))
+    ingest_max_pending: int = Field(64, ge=1, validation_alias=_env("INGEST_MAX_PENDING"))
+    ingest_writers: int | None = Field(None, ge=1, validation_alias=_env("INGEST_WRITERS"))
+
     migrate_on_start: bool = Field(True, validation_alias=_env("MIGRATE_ON_START"))
     worker_enabled: bool = Field(True, validation_alias=_env("WORKER_ENABLED"))
     worker_poll_seconds: float = Field(0.5, gt=0, validation_alias=_env("WORKER_POLL_SECONDS"))
@@ -104,6 +112,14 @@ class Settings(BaseSettings):
             key = value.get_secret_value()
             if not key.startswith("snt_") or len(key) < 24:
                 raise ValueError("a preset API key must start with 'snt_' and be 24+ characters")
+        return value
+
+    @field_validator("traces_retention")
+    @classmethod
+    def _retention_shape(cls, value: str) -> str:
+        from sentinel.timeutil import parse_duration
+
+        parse_duration(value)
         return value
 
     @field_validator("log_level")

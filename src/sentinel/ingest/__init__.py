@@ -1,0 +1,1 @@
+"""Wire formats in: decode and validate only; the domains store what comes out."""

@@ -1,0 +1,1 @@
+"""OTLP over HTTP and gRPC: content negotiation, responses and decoding, shared by signals."""

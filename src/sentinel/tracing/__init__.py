@@ -1,0 +1,1 @@
+"""Distributed tracing: spans, rollups, search, trace view, service graph, Jaeger reads."""

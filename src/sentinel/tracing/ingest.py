@@ -1,0 +1,22 @@
+"""Span ingest: one decoded batch becomes durable rows, rollups and RED metrics."""
+
+from __future__ import annotations
+
+from sentinel.storage.engine import Database
+from sentinel.tracing import rollup, writer
+from sentinel.tracing.records import SpanBatch
+from sentinel.tracing.runtime import TracingRuntime
+
+
+async def store_spans(db: Database, runtime: TracingRuntime, batch: SpanBatch) -> None:
+    """Commit the batch's spans and rollups; returns only once they are durable.
+
+    Raises Overloaded (via the gate) never: admission is the caller's job; this waits for
+    a writer slot, which the gate bounds.
+    """
+    if not batch.rows:
+        return
+    groups = rollup.group_operations(batch.rows)
+    async with runtime.gate.writing(), db.transaction() as session:
+        await writer.write_batch(session, batch, groups)
+    runtime.red.observe(groups)
