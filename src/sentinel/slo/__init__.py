@@ -1,0 +1,1 @@
+"""SLO tracking: SLIs, error budgets, multi-window burn-rate alerts and breach prediction."""
