@@ -19,12 +19,18 @@ from prometheus_client import (
 )
 
 from sentinel import __version__
+from sentinel.alerting import routes as alerting_routes
+from sentinel.alerting import settings_routes as alerting_settings_routes
+from sentinel.alerting import tasks as alerting_tasks
+from sentinel.alerting import webhook as alerting_webhook
 from sentinel.api.errors import install_error_handlers
 from sentinel.api.middleware import HttpMetrics, RequestContextMiddleware
 from sentinel.auth import routes as auth_routes
 from sentinel.auth.bootstrap import BootstrapResult, bootstrap
 from sentinel.auth.service import AuthConfig
 from sentinel.config import Settings
+from sentinel.ingest.alertmanager import routes as alertmanager_routes
+from sentinel.ingest.pagerduty import routes as pagerduty_routes
 from sentinel.storage import migrate
 from sentinel.storage.engine import Database
 from sentinel.system import routes as system_routes
@@ -40,6 +46,7 @@ def build_registry() -> JobRegistry:
     """Every domain adds its job handlers and periodic tasks here."""
     registry = JobRegistry()
     worker_tasks.register(registry)
+    alerting_tasks.register(registry)
     return registry
 
 
@@ -111,6 +118,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(system_routes.router)
     app.include_router(auth_routes.router)
+    for router in (
+        alerting_routes.router,
+        alerting_settings_routes.router,
+        alerting_webhook.router,
+        alertmanager_routes.router,
+        pagerduty_routes.router,
+    ):
+        app.include_router(router)
     tracing_setup.install(app, settings, metrics_registry)
     app.add_middleware(
         RequestContextMiddleware,

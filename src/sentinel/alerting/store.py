@@ -1,0 +1,135 @@
+"""Queries of the alerting domain. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.alerting import muting
+from sentinel.alerting.matchers import Matcher, parse_matchers
+from sentinel.alerting.models import (
+    Alert,
+    AlertRoute,
+    InhibitionRule,
+    MaintenanceWindow,
+    Silence,
+)
+from sentinel.alerting.pipeline import Known, match_labels
+from sentinel.alerting.routing import Route, RouteSpec, build_tree
+from sentinel.alerting.severity import OPEN_STATUSES
+
+_CHUNK = 500  # keeps IN lists under SQLite's parameter limit
+
+
+async def known_alerts(session: AsyncSession, fingerprints: Sequence[str]) -> dict[str, Known]:
+    out: dict[str, Known] = {}
+    for start in range(0, len(fingerprints), _CHUNK):
+        chunk = fingerprints[start : start + _CHUNK]
+        rows = await session.execute(
+            select(
+                Alert.fingerprint,
+                Alert.id,
+                Alert.status,
+                Alert.count,
+                Alert.group_id,
+                Alert.muted_by,
+            ).where(Alert.fingerprint.in_(chunk))
+        )
+        for fp, id_, status, count, group_id, muted_by in rows:
+            out[fp] = Known(id_, status, count, group_id, muted_by)
+    return out
+
+
+def silence_matchers(raw: list[dict[str, Any]]) -> tuple[Matcher, ...]:
+    """Stored silences keep Alertmanager's matcher shape (name, value, isRegex, isEqual)."""
+    out = []
+    for m in raw:
+        regex, equal = bool(m.get("isRegex")), m.get("isEqual", True) is not False
+        op = ("=~" if equal else "!~") if regex else ("=" if equal else "!=")
+        out.append(Matcher.create(str(m["name"]), op, str(m["value"])))
+    return tuple(out)
+
+
+def silence_rule(row: Silence) -> muting.Silence:
+    return muting.Silence(row.uid, silence_matchers(row.matchers), row.starts_at, row.ends_at)
+
+
+def window_rule(row: MaintenanceWindow) -> muting.MaintenanceWindow:
+    hour, minute = (int(p) for p in row.start_time.split(":"))
+    return muting.MaintenanceWindow(
+        str(row.id),
+        tuple(m for text in row.matchers for m in parse_matchers(text)),
+        frozenset(row.weekdays),
+        time(hour, minute),
+        timedelta(seconds=row.duration_s),
+        row.time_zone,
+    )
+
+
+def inhibit_rule(row: InhibitionRule) -> muting.InhibitRule:
+    return muting.InhibitRule(
+        str(row.id),
+        tuple(m for text in row.source_matchers for m in parse_matchers(text)),
+        tuple(m for text in row.target_matchers for m in parse_matchers(text)),
+        tuple(row.equal),
+    )
+
+
+async def firing_label_sets(session: AsyncSession) -> list[dict[str, str]]:
+    """Match labels of the open alerts that can inhibit others (not muted themselves)."""
+    rows = await session.execute(
+        select(Alert.labels, Alert.alert_name, Alert.service, Alert.severity).where(
+            Alert.status.in_(OPEN_STATUSES), Alert.muted_by.is_(None)
+        )
+    )
+    return [match_labels(lb, name, svc, sev) for lb, name, svc, sev in rows]
+
+
+async def mute_stage(
+    session: AsyncSession, now: datetime, extra_firing: Sequence[dict[str, str]] = ()
+) -> muting.MuteStage:
+    """Silences active at `now`, maintenance windows and inhibition, in that order."""
+    silences = (
+        await session.scalars(
+            select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)
+        )
+    ).all()
+    windows = (await session.scalars(select(MaintenanceWindow))).all()
+    rules = (await session.scalars(select(InhibitionRule))).all()
+    muters: list[muting.Muter] = [silence_rule(s) for s in silences]
+    muters += [window_rule(w) for w in windows]
+    if rules:
+        firing = await firing_label_sets(session) + list(extra_firing)
+        muters.append(muting.Inhibitor([inhibit_rule(r) for r in rules], firing))
+    return muting.MuteStage(muters)
+
+
+def _seconds(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
+
+
+def route_spec(row: AlertRoute) -> RouteSpec:
+    return RouteSpec(
+        id=row.id,
+        parent_id=row.parent_id,
+        position=row.position,
+        matchers=tuple(m for text in row.matchers for m in parse_matchers(text)),
+        continue_matching=row.continue_matching,
+        receiver=row.receiver,
+        team_id=row.team_id,
+        escalation_policy_id=row.escalation_policy_id,
+        channels=tuple(row.channels) if row.channels is not None else None,
+        group_by=tuple(row.group_by) if row.group_by is not None else None,
+        group_wait=_seconds(row.group_wait_s),
+        group_interval=_seconds(row.group_interval_s),
+        repeat_interval=_seconds(row.repeat_interval_s),
+    )
+
+
+async def route_tree(session: AsyncSession) -> Route:
+    rows = (await session.scalars(select(AlertRoute))).all()
+    return build_tree([route_spec(r) for r in rows])
