@@ -1,0 +1,1 @@
+"""Log aggregation: ingest, full-text and natural-language search, patterns, anomalies."""
