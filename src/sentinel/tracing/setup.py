@@ -7,9 +7,11 @@ from prometheus_client import CollectorRegistry
 
 from sentinel.config import Settings
 from sentinel.ingest.otlp import routes as otlp_routes
+from sentinel.tracing import routes as tracing_routes
 from sentinel.tracing.runtime import TracingRuntime
 
 
 def install(app: FastAPI, settings: Settings, registry: CollectorRegistry) -> None:
     app.state.tracing = TracingRuntime.build(settings, registry)
     app.include_router(otlp_routes.router)
+    app.include_router(tracing_routes.router)

@@ -6,7 +6,6 @@ attribute dict, the rest serialised once with orjson.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -20,18 +19,10 @@ from sentinel.ingest.otlp.values import (
     json_int64,
     pb_attributes,
 )
-from sentinel.tracing.records import (
-    KIND_CLIENT,
-    KIND_PRODUCER,
-    STATUS_ERROR,
-    ResourceRow,
-    SpanBatch,
-)
+from sentinel.tracing.records import SpanBatch
+from sentinel.tracing.records import add_resource as _resource
+from sentinel.tracing.records import add_span as _row
 
-UNKNOWN_SERVICE = "unknown_service"
-MAX_NAME_CHARS = 255
-_ZERO_TRACE = "0" * 32
-_ZERO_SPAN = "0" * 16
 _KIND_BY_NAME = {
     "SPAN_KIND_UNSPECIFIED": 0,
     "SPAN_KIND_INTERNAL": 1,
@@ -41,90 +32,6 @@ _KIND_BY_NAME = {
     "SPAN_KIND_CONSUMER": 5,
 }
 _STATUS_BY_NAME = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
-
-
-def _resource(
-    batch: SpanBatch, attributes: dict[str, Any], scope_name: str, scope_version: str
-) -> tuple[int, str]:
-    service = attributes.get("service.name")
-    if not isinstance(service, str) or not service:
-        service = UNKNOWN_SERVICE
-    service = service[:MAX_NAME_CHARS]
-    text = orjson.dumps(attributes).decode()
-    digest = hashlib.blake2b(
-        f"{text}\x00{scope_name}\x00{scope_version}".encode(), digest_size=8
-    ).digest()
-    rid = int.from_bytes(digest, "big") >> 1  # 63 bits: fits a signed BIGINT
-    if rid not in batch.resources:
-        batch.resources[rid] = ResourceRow(rid, service, text, scope_name, scope_version)
-    return rid, service
-
-
-def _row(
-    batch: SpanBatch,
-    trace_id: str,
-    span_id: str,
-    parent_id: str,
-    service: str,
-    name: str,
-    kind: int,
-    start: int,
-    end: int,
-    status: int,
-    status_message: str,
-    attrs: dict[str, Any],
-    rid: int,
-    events: str | None,
-    links: str | None,
-) -> None:
-    if len(trace_id) != 32 or trace_id == _ZERO_TRACE:
-        batch.reject(f"span {span_id or '?'}: traceId must be 16 bytes and not all zero")
-        return
-    if len(span_id) != 16 or span_id == _ZERO_SPAN:
-        batch.reject(f"trace {trace_id}: spanId must be 8 bytes and not all zero")
-        return
-    if parent_id and (len(parent_id) != 16 or parent_id == _ZERO_SPAN):
-        if parent_id == _ZERO_SPAN:
-            parent_id = ""
-        else:
-            batch.reject(f"span {span_id}: parentSpanId must be empty or 8 bytes")
-            return
-    if start <= 0 or end < start:
-        batch.reject(f"span {span_id}: needs startTimeUnixNano > 0 and endTimeUnixNano >= it")
-        return
-    method = attrs.get("http.request.method") or attrs.get("http.method")
-    code = attrs.get("http.response.status_code") or attrs.get("http.status_code")
-    peer = attrs.get("peer.service")
-    if not peer and kind in (KIND_CLIENT, KIND_PRODUCER):
-        peer = attrs.get("server.address") or attrs.get("net.peer.name")
-    batch.rows.append(
-        (
-            trace_id,
-            span_id,
-            parent_id,
-            service,
-            name[:MAX_NAME_CHARS],
-            kind,
-            start,
-            end - start,
-            status,
-            status_message,
-            method if isinstance(method, str) else None,
-            _str_or_none(attrs.get("http.route")),
-            code if isinstance(code, int) and not isinstance(code, bool) else None,
-            _str_or_none(attrs.get("db.system") or attrs.get("db.system.name")),
-            peer[:MAX_NAME_CHARS] if isinstance(peer, str) and peer else None,
-            status == STATUS_ERROR,
-            rid,
-            orjson.dumps(attrs).decode(),
-            events,
-            links,
-        )
-    )
-
-
-def _str_or_none(value: Any) -> str | None:
-    return value[:MAX_NAME_CHARS] if isinstance(value, str) and value else None
 
 
 # ---------------------------------------------------------------------------- protobuf

@@ -1,0 +1,82 @@
+"""Statistics from per-minute rollups: totals and time series of rate, error rate and
+latency percentiles, merged from DDSketches (never from raw spans). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ddsketch import DDSketch
+
+from sentinel.tracing import sketch
+
+QUANTILES = (0.5, 0.95, 0.99)
+
+
+@dataclass
+class Aggregate:
+    count: int = 0
+    errors: int = 0
+    duration_sum_ns: int = 0
+    sketch: DDSketch = field(default_factory=sketch.new_sketch)
+
+    def add(self, count: int, errors: int, duration_sum_ns: int, part: DDSketch) -> None:
+        self.count += count
+        self.errors += errors
+        self.duration_sum_ns += duration_sum_ns
+        if part.count:
+            self.sketch.merge(part)
+
+    def summary(self, seconds: float) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "count": self.count,
+            "error_count": self.errors,
+            "rate_per_second": self.count / seconds if seconds > 0 else 0.0,
+            "error_rate": self.errors / self.count if self.count else 0.0,
+            "avg_ms": self.duration_sum_ns / self.count / 1e6 if self.count else None,
+        }
+        for q in QUANTILES:
+            value = sketch.quantile(self.sketch, q)
+            out[f"p{round(q * 100)}_ms"] = None if value is None else value / 1e6
+        return out
+
+
+def rollup_statistics(
+    rows: Iterable[Any], first_minute: int, last_minute: int, step_minutes: int
+) -> dict[str, Any]:
+    """Per service/operation totals and a series bucketed by `step_minutes`, plus totals
+    over everything selected. Rows: minute, service, name, count, error_count,
+    duration_sum_ns, sketch."""
+    per_op: dict[tuple[str, str], Aggregate] = {}
+    per_op_step: dict[tuple[str, str], dict[int, Aggregate]] = {}
+    overall = Aggregate()
+    for minute, service, name, count, errors, total, blob in rows:
+        key = (service, name)
+        part = sketch.decode(blob)
+        per_op.setdefault(key, Aggregate()).add(count, errors, total, part)
+        bucket = first_minute + (minute - first_minute) // step_minutes * step_minutes
+        steps = per_op_step.setdefault(key, {})
+        steps.setdefault(bucket, Aggregate()).add(count, errors, total, part)
+        overall.add(count, errors, total, part)
+    seconds = (last_minute - first_minute + 1) * 60
+    step_seconds = step_minutes * 60
+    operations = []
+    for (service, name), aggregate in sorted(per_op.items()):
+        series = [
+            {"time_minute": bucket, **agg.summary(step_seconds)}
+            for bucket, agg in sorted(per_op_step[(service, name)].items())
+        ]
+        operations.append(
+            {"service": service, "operation": name, **aggregate.summary(seconds), "series": series}
+        )
+    return {"totals": overall.summary(seconds), "operations": operations}
+
+
+def merged_percentiles(blobs: Iterable[bytes]) -> dict[str, float | None]:
+    merged = sketch.merge_encoded(blobs)
+    out: dict[str, float | None] = {}
+    for q in QUANTILES:
+        value = sketch.quantile(merged, q)
+        out[f"p{round(q * 100)}_ms"] = None if value is None else value / 1e6
+    return out
