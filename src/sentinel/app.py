@@ -95,9 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.worker_enabled:
             app.state.worker = WorkerLoop(db, build_registry(), settings)
             worker_task = asyncio.create_task(app.state.worker.run_forever(stop))
+        stop_tracing = await tracing_setup.start_background(app)
         try:
             yield
         finally:
+            await stop_tracing()
             stop.set()
             if worker_task is not None:
                 with contextlib.suppress(asyncio.CancelledError):

@@ -1,0 +1,86 @@
+"""OTLP/gRPC TraceService/Export on SENTINEL_OTLP_GRPC_PORT, with the same ingest-key auth
+(metadata `authorization: Bearer <key>` or `x-api-key`) and the same write path."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from sentinel.api.errors import Problem
+from sentinel.auth.roles import Permission
+from sentinel.auth.service import AuthConfig, authenticate
+from sentinel.ingest.otlp import traces
+from sentinel.ingest.otlp.protocol import Overloaded
+from sentinel.storage.engine import Database
+from sentinel.tracing.ingest import store_spans
+from sentinel.tracing.runtime import TracingRuntime
+
+log = logging.getLogger("sentinel.otlp.grpc")
+
+
+def _credential(context: Any) -> str | None:
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization" and value.lower().startswith("bearer "):
+            return str(value[7:].strip())
+        if key == "x-api-key":
+            return str(value.strip())
+    return None
+
+
+class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
+    def __init__(self, db: Database, auth: AuthConfig, runtime: TracingRuntime) -> None:
+        self.db, self.auth, self.runtime = db, auth, runtime
+
+    async def Export(  # noqa: N802 - the gRPC method name
+        self, request: ExportTraceServiceRequest, context: Any
+    ) -> ExportTraceServiceResponse:
+        credential = _credential(context)
+        if not credential:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "send authorization: Bearer <key>")
+        try:
+            async with self.db.transaction() as session:
+                principal = await authenticate(session, self.auth, credential or "")
+        except Problem as exc:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, exc.detail)
+        if not principal.can(Permission.INGEST):
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "the key cannot ingest")
+        try:
+            with self.runtime.gate.admit():
+                batch = traces.from_message(request)
+                await store_spans(self.db, self.runtime, batch)
+        except Overloaded:
+            # UNAVAILABLE is the retryable code OTLP exporters back off on.
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the write queue is full")
+        response = ExportTraceServiceResponse()
+        if batch.rejected:
+            response.partial_success.rejected_spans = batch.rejected
+            response.partial_success.error_message = "; ".join(batch.problems)
+        return response
+
+
+async def start(
+    db: Database, auth: AuthConfig, runtime: TracingRuntime, host: str, port: int, max_bytes: int
+) -> Any:
+    """Start the gRPC server; returns it (call `stop(grace)` on shutdown)."""
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", max_bytes),
+            ("grpc.max_send_message_length", 4 * 1024 * 1024),
+        ]
+    )
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(  # type: ignore[no-untyped-call]
+        TraceService(db, auth, runtime), server
+    )
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if not bound:
+        raise RuntimeError(f"cannot listen for OTLP/gRPC on {host}:{port}")
+    await server.start()
+    log.info("OTLP/gRPC listening on %s:%s", host, port)
+    return server
