@@ -35,6 +35,7 @@ from sentinel.storage import migrate
 from sentinel.storage.engine import Database
 from sentinel.system import routes as system_routes
 from sentinel.tracing import setup as tracing_setup
+from sentinel.tracing import tasks as tracing_tasks
 from sentinel.worker import tasks as worker_tasks
 from sentinel.worker.loop import WorkerLoop
 from sentinel.worker.registry import JobRegistry
@@ -46,6 +47,7 @@ def build_registry() -> JobRegistry:
     """Every domain adds its job handlers and periodic tasks here."""
     registry = JobRegistry()
     worker_tasks.register(registry)
+    tracing_tasks.register(registry)
     alerting_tasks.register(registry)
     return registry
 

@@ -1,0 +1,84 @@
+"""Periodic tracing work: retention (SENTINEL_TRACES_RETENTION) and rollup compaction."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.timeutil import parse_duration
+from sentinel.tracing.compaction import fold
+from sentinel.tracing.models import EdgeRollup, OperationRollup, Span
+from sentinel.tracing.rollup import NS_PER_MINUTE
+from sentinel.worker.registry import JobContext, JobRegistry
+
+# Bounded work per run keeps each transaction short; the next run continues.
+DELETE_BATCH = 50_000
+COMPACT_KEYS = 2_000
+# Minutes this recent may still be receiving partial rows from ingest.
+OPEN_MINUTES = 2
+
+
+async def enforce_retention(session: AsyncSession, retention: timedelta, now_ns: int) -> int:
+    """Delete spans that started before now - retention, and rollups of those minutes.
+    Returns how many spans were deleted (at most DELETE_BATCH per call)."""
+    cutoff_ns = now_ns - int(retention.total_seconds() * 1e9)
+    doomed = select(Span.id).where(Span.start_ns < cutoff_ns).limit(DELETE_BATCH)
+    ids = list((await session.scalars(doomed)).all())
+    if ids:
+        await session.execute(delete(Span).where(Span.id.in_(ids)))
+    cutoff_minute = cutoff_ns // NS_PER_MINUTE
+    await session.execute(delete(OperationRollup).where(OperationRollup.minute < cutoff_minute))
+    await session.execute(delete(EdgeRollup).where(EdgeRollup.minute < cutoff_minute))
+    return len(ids)
+
+
+async def compact_rollups(session: AsyncSession, now_ns: int) -> int:
+    """Fold the partial rows of closed minutes into one row per key. Returns keys folded."""
+    closed = now_ns // NS_PER_MINUTE - OPEN_MINUTES
+    folded = 0
+    for model, key_columns in (
+        (OperationRollup, ("minute", "service", "name")),
+        (EdgeRollup, ("minute", "caller", "callee", "traced")),
+    ):
+        columns = [getattr(model, c) for c in key_columns]
+        keys = (
+            await session.execute(
+                select(*columns)
+                .where(model.minute <= closed)
+                .group_by(*columns)
+                .having(func.count() > 1)
+                .limit(COMPACT_KEYS)
+            )
+        ).all()
+        for key in keys:
+            match = [col == value for col, value in zip(columns, key, strict=True)]
+            rows: list[Any] = list((await session.scalars(select(model).where(*match))).all())
+            if len(rows) < 2:
+                continue
+            count, errors, total, blob = fold(rows)
+            values: dict[str, Any] = dict(zip(key_columns, key, strict=True))
+            values.update(count=count, error_count=errors, sketch=blob)
+            if model is OperationRollup:
+                values["duration_sum_ns"] = total
+            await session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
+            await session.execute(insert(model).values(**values))
+            folded += 1
+    return folded
+
+
+async def retention_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    retention = parse_duration(ctx.settings.traces_retention)
+    await enforce_retention(ctx.session, retention, time.time_ns())
+
+
+async def compaction_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    await compact_rollups(ctx.session, time.time_ns())
+
+
+def register(registry: JobRegistry) -> None:
+    registry.every("tracing.retention", timedelta(minutes=1), retention_task)
+    registry.every("tracing.rollup-compaction", timedelta(minutes=1), compaction_task)

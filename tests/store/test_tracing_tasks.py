@@ -1,0 +1,68 @@
+"""Retention and rollup compaction on both databases."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import func, select
+
+from sentinel.storage.engine import Database
+from sentinel.tracing import sketch
+from sentinel.tracing.models import EdgeRollup, OperationRollup, Span
+from sentinel.tracing.tasks import compact_rollups, enforce_retention
+from tests.tracing_samples import otlp_json_trace
+
+HOUR_NS = 3600 * 10**9
+
+
+async def count(db: Database, model: type) -> int:
+    async with db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_retention_deletes_old_spans_and_rollups_only(
+    client: httpx.AsyncClient, ingest_headers: dict[str, str], db: Database
+) -> None:
+    now = time.time_ns()
+    old = otlp_json_trace("a" * 32, now - 10 * 24 * HOUR_NS)
+    fresh = otlp_json_trace("b" * 32, now - HOUR_NS)
+    for document in (old, fresh):
+        response = await client.post("/v1/traces", json=document, headers=ingest_headers)
+        assert response.status_code == 200
+    async with db.transaction() as session:
+        deleted = await enforce_retention(session, timedelta(days=7), now)
+    assert deleted == 4
+    async with db.transaction() as session:
+        traces = set((await session.scalars(select(Span.trace_id).distinct())).all())
+        minutes = set((await session.scalars(select(OperationRollup.minute))).all())
+    assert traces == {"b" * 32}
+    assert minutes == {(now - HOUR_NS) // 60_000_000_000}
+    assert await count(db, EdgeRollup) == 2  # the fresh trace's two edges
+
+
+async def test_compaction_folds_partial_rows_without_changing_statistics(
+    client: httpx.AsyncClient,
+    ingest_headers: dict[str, str],
+    admin_headers: dict[str, str],
+    db: Database,
+) -> None:
+    base = time.time_ns() - 30 * 60 * 10**9
+    base -= base % 60_000_000_000  # all in one minute
+    for i in range(3):  # three batches -> three partial rows per key
+        document = otlp_json_trace(f"{i + 1:032x}", base + i * 1_000_000)
+        response = await client.post("/v1/traces", json=document, headers=ingest_headers)
+        assert response.status_code == 200
+    before = (await client.get("/api/tracing/statistics", headers=admin_headers)).json()
+    assert await count(db, OperationRollup) == 12
+    async with db.transaction() as session:
+        folded = await compact_rollups(session, time.time_ns())
+    assert folded == 4 + 2  # four operations, two edges
+    assert await count(db, OperationRollup) == 4
+    assert await count(db, EdgeRollup) == 2
+    after = (await client.get("/api/tracing/statistics", headers=admin_headers)).json()
+    assert after["totals"] == before["totals"]
+    async with db.transaction() as session:
+        row = (await session.scalars(select(OperationRollup))).first()
+    assert row is not None and sketch.decode(row.sketch).count == 3
