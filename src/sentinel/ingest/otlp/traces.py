@@ -113,7 +113,9 @@ def decode_json(body: bytes) -> SpanBatch:
         raise OtlpFormatError(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise OtlpFormatError("the body must be a JSON object with 'resourceSpans'")
-    resource_spans = document.get("resourceSpans") or []
+    resource_spans = document.get("resourceSpans")
+    if resource_spans is None:
+        resource_spans = []
     if not isinstance(resource_spans, list):
         raise OtlpFormatError("'resourceSpans' must be a list")
     batch = SpanBatch()

@@ -1,0 +1,143 @@
+"""OTLP decoding (JSON and protobuf), response rules, filters and Jaeger parameters. Pure."""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+import pytest
+from google.protobuf.json_format import Parse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from sentinel.ingest.otlp import protocol, traces
+from sentinel.ingest.otlp.protocol import Encoding
+from sentinel.ingest.otlp.routes import TRACES
+from sentinel.ingest.otlp.values import MAX_ATTRIBUTES, MAX_VALUE_CHARS, OtlpFormatError
+from sentinel.tracing.filters import AttributeFilter, parse_filter
+from sentinel.tracing.jaeger import parse_go_duration, parse_tags
+from sentinel.tracing.records import ATTRIBUTES, DURATION, PARENT_ID, TRACE_ID
+from tests.tracing_samples import otlp_json_trace
+
+
+def test_json_ids_int64_strings_and_unknown_fields() -> None:
+    batch = traces.decode_json(orjson.dumps(otlp_json_trace(base_ns=1_700_000_000_000_000_000)))
+    assert batch.rejected == 0 and len(batch.rows) == 4
+    root = batch.rows[0]
+    assert root[TRACE_ID] == "5b8efff798038103d269b633813fc60c" and root[PARENT_ID] == ""
+    assert root[DURATION] == 100_000_000
+    assert orjson.loads(root[ATTRIBUTES])["http.response.status_code"] == 500
+    assert len(batch.resources) == 2
+
+
+def test_json_and_protobuf_decode_to_the_same_rows() -> None:
+    document = otlp_json_trace(base_ns=1_700_000_000_000_000_000)
+    from_json = traces.decode_json(orjson.dumps(document))
+    # Protobuf's own JSON mapping wants base64 bytes where OTLP JSON has hex.
+    for rs in document["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for span in ss["spans"]:
+                for key in ("traceId", "spanId", "parentSpanId"):
+                    if key in span:
+                        span[key] = base64.b64encode(bytes.fromhex(span[key])).decode()
+    message = Parse(orjson.dumps(document), ExportTraceServiceRequest(), ignore_unknown_fields=True)
+    from_pb = traces.decode_protobuf(message.SerializeToString())
+    assert from_pb.rows == from_json.rows
+
+
+def test_uppercase_hex_and_enum_names_are_accepted() -> None:
+    document = otlp_json_trace()
+    span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span["traceId"] = span["traceId"].upper()
+    span["kind"] = "SPAN_KIND_SERVER"
+    batch = traces.decode_json(orjson.dumps(document))
+    assert batch.rejected == 0 and batch.rows[0][TRACE_ID] == span["traceId"].lower()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"traceId": "abc"}, "traceId"),
+        ({"spanId": "00" * 8}, "spanId"),
+        ({"parentSpanId": "abcd"}, "parentSpanId"),
+        ({"startTimeUnixNano": "x"}, "startTimeUnixNano"),
+        ({"endTimeUnixNano": "1"}, "endTimeUnixNano"),
+        ({"attributes": "nope"}, "attributes"),
+        ({"kind": 42}, "kind"),
+    ],
+)
+def test_bad_spans_are_rejected_alone(change: dict[str, object], message: str) -> None:
+    document = otlp_json_trace()
+    spans = document["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans[0].update(change)
+    batch = traces.decode_json(orjson.dumps(document))
+    assert batch.rejected == 1 and len(batch.rows) == 3
+    assert message in batch.problems[0]
+
+
+@pytest.mark.parametrize(
+    "body", [b"{", b"[]", b'{"resourceSpans": {}}', b'{"resourceSpans": [1]}', b"\xff"]
+)
+def test_malformed_json_is_a_format_error(body: bytes) -> None:
+    with pytest.raises(OtlpFormatError):
+        traces.decode_json(body)
+
+
+def test_truncated_protobuf_is_a_format_error() -> None:
+    body = ExportTraceServiceRequest.SerializeToString(
+        ExportTraceServiceRequest(resource_spans=[{"scope_spans": [{"spans": [{"name": "x"}]}]}])
+    )
+    with pytest.raises(OtlpFormatError):
+        traces.decode_protobuf(body[:-2])
+
+
+def test_attribute_limits() -> None:
+    document = otlp_json_trace()
+    span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span["attributes"] = [
+        {"key": f"k{i}", "value": {"stringValue": "x" * (MAX_VALUE_CHARS + 10)}}
+        for i in range(MAX_ATTRIBUTES + 5)
+    ]
+    batch = traces.decode_json(orjson.dumps(document))
+    attributes = orjson.loads(batch.rows[0][ATTRIBUTES])
+    assert len(attributes) == MAX_ATTRIBUTES
+    assert len(attributes["k0"]) == MAX_VALUE_CHARS
+
+
+def test_negotiation_and_responses() -> None:
+    assert protocol.negotiate("application/x-protobuf") is Encoding.PROTOBUF
+    assert protocol.negotiate("application/protobuf") is Encoding.PROTOBUF
+    assert protocol.negotiate("Application/JSON; charset=utf-8") is Encoding.JSON
+    assert protocol.negotiate("text/plain") is None and protocol.negotiate(None) is None
+    ok = protocol.success(TRACES, Encoding.PROTOBUF, 0, [])
+    assert ok.body == b"" and ok.status == 200
+    partial = protocol.success(TRACES, Encoding.PROTOBUF, 2, ["bad id"])
+    parsed = ExportTraceServiceResponse.FromString(partial.body)
+    assert parsed.partial_success.rejected_spans == 2
+    assert orjson.loads(protocol.success(TRACES, Encoding.JSON, 2, ["bad"]).body) == {
+        "partialSuccess": {"rejectedSpans": "2", "errorMessage": "bad"}
+    }
+    failure = protocol.failure(Encoding.PROTOBUF, 400, "nope")
+    assert failure.body == b"\x08\x03\x12\x04nope"  # google.rpc.Status{code: 3, message}
+    overloaded = protocol.failure(Encoding.JSON, 429, "full", retry_after=2)
+    assert overloaded.headers == {"Retry-After": "2"}
+
+
+def test_filter_and_jaeger_parameter_parsing() -> None:
+    assert parse_filter("http.route=/a=b") == AttributeFilter("http.route", "=", "/a=b")
+    assert parse_filter(" env != prod ") == AttributeFilter("env", "!=", "prod")
+    assert parse_filter("db.system") == AttributeFilter("db.system", "exists")
+    for bad in ("", "=x", 'a"b=1'):
+        with pytest.raises(ValueError):
+            parse_filter(bad)
+    assert parse_go_duration("1.5s") == 1_500_000_000
+    assert parse_go_duration("1m30s") == 90_000_000_000
+    assert parse_go_duration("250us") == 250_000
+    assert parse_go_duration("100") == 100_000
+    with pytest.raises(ValueError):
+        parse_go_duration("fast")
+    assert parse_tags('{"a": "1", "b": 2}', ["c:3"]) == {"a": "1", "b": "2", "c": "3"}
+    with pytest.raises(ValueError):
+        parse_tags("[1]", [])
