@@ -31,6 +31,7 @@ from sentinel.auth.service import AuthConfig
 from sentinel.config import Settings
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
+from sentinel.logs import setup as logs_setup
 from sentinel.storage import migrate
 from sentinel.storage.engine import Database
 from sentinel.system import routes as system_routes
@@ -49,6 +50,7 @@ def build_registry() -> JobRegistry:
     worker_tasks.register(registry)
     tracing_tasks.register(registry)
     alerting_tasks.register(registry)
+    logs_setup.register(registry)
     return registry
 
 
@@ -131,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     tracing_setup.install(app, settings, metrics_registry)
+    logs_setup.install(app, settings)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

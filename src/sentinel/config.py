@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, validation_alias=_env("DB_POOL_SIZE"))
 
     traces_retention: str = Field("7d", validation_alias=_env("TRACES_RETENTION"))
+    logs_retention: str = Field("7d", validation_alias=_env("LOGS_RETENTION"))
     otlp_grpc_port: int | None = Field(
         None, ge=1, le=65535, validation_alias=_env("OTLP_GRPC_PORT")
     )
@@ -114,7 +115,7 @@ class Settings(BaseSettings):
                 raise ValueError("a preset API key must start with 'snt_' and be 24+ characters")
         return value
 
-    @field_validator("traces_retention")
+    @field_validator("traces_retention", "logs_retention")
     @classmethod
     def _retention_shape(cls, value: str) -> str:
         from sentinel.timeutil import parse_duration

@@ -1,0 +1,21 @@
+"""How the log domain plugs into the app: routers, per-app state, worker tasks."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sentinel.config import Settings
+from sentinel.logs import ingest_routes, routes, tasks
+from sentinel.logs.runtime import LogsRuntime
+from sentinel.worker.registry import JobRegistry
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    tracing = getattr(app.state, "tracing", None)
+    app.state.logs = LogsRuntime.build(settings, getattr(tracing, "gate", None))
+    app.include_router(ingest_routes.router)
+    app.include_router(routes.router)
+
+
+def register(registry: JobRegistry) -> None:
+    tasks.register(registry)

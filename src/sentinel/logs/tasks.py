@@ -1,0 +1,84 @@
+"""The log domain's background work: derive (index + patterns) and retention."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from sentinel.logs.derive import Miner, derive_pending
+from sentinel.timeutil import parse_duration
+from sentinel.worker.registry import JobContext, JobRegistry
+
+DERIVE_EVERY = timedelta(seconds=1)
+RETENTION_EVERY = timedelta(minutes=10)
+RETENTION_CHUNK = 50_000
+
+
+def register(registry: JobRegistry) -> None:
+    # One miner per process; it reloads itself from the database whenever another
+    # process ran the last batch.
+    miner = Miner()
+
+    async def derive(ctx: JobContext, _payload: dict[str, Any]) -> None:
+        await derive_pending(ctx.db, miner)
+
+    registry.every("logs.derive", DERIVE_EVERY, derive)
+    registry.every("logs.retention", RETENTION_EVERY, enforce_retention)
+
+
+async def enforce_retention(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    """Delete records older than SENTINEL_LOGS_RETENTION, in chunks, with their index
+    entries; and the pattern volume minutes past it."""
+    keep = parse_duration(ctx.settings.logs_retention)
+    await delete_before(ctx, time.time_ns() - int(keep.total_seconds() * 1e9))
+
+
+async def delete_before(ctx: JobContext, cutoff_ns: int) -> int:
+    deleted = 0
+    sqlite = ctx.db.dialect == "sqlite"
+    while True:
+        async with ctx.db.transaction() as session:
+            ids = (
+                (
+                    await session.execute(
+                        text(
+                            "SELECT id FROM log_records WHERE time_ns < :cutoff ORDER BY time_ns "
+                            "LIMIT :n"
+                        ),
+                        {"cutoff": cutoff_ns, "n": RETENTION_CHUNK},
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not ids:
+                break
+            low, high = min(ids), max(ids)
+            if sqlite:
+                # External-content FTS5 needs the old text to remove an entry.
+                await session.execute(
+                    text(
+                        "INSERT INTO log_fts(log_fts, rowid, body) SELECT 'delete', id, body "
+                        "FROM log_records WHERE id BETWEEN :low AND :high AND time_ns < :cutoff "
+                        "AND id <= (SELECT coalesce(max(last_id), 0) FROM log_derive_cursor)"
+                    ),
+                    {"low": low, "high": high, "cutoff": cutoff_ns},
+                )
+            result = await session.execute(
+                text(
+                    "DELETE FROM log_records WHERE id BETWEEN :low AND :high AND time_ns < :cutoff"
+                ),
+                {"low": low, "high": high, "cutoff": cutoff_ns},
+            )
+            deleted += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if len(ids) < RETENTION_CHUNK:
+            break
+    async with ctx.db.transaction() as session:
+        await session.execute(
+            text("DELETE FROM log_pattern_minutes WHERE minute < :m"),
+            {"m": cutoff_ns // (60 * 10**9)},
+        )
+    return deleted

@@ -1,0 +1,37 @@
+"""The log write path: raw rows through the driver's own executemany, in the caller's
+transaction. SQLAlchemy's per-row parameter handling would cost more than the insert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.logs.records import LOG_COLUMNS, LogRow
+from sentinel.storage.dialect import dialect_name
+
+_COLUMNS = ", ".join(LOG_COLUMNS)
+_SQLITE = f"INSERT INTO log_records ({_COLUMNS}) VALUES ({', '.join('?' for _ in LOG_COLUMNS)})"  # noqa: S608
+_POSTGRES = (
+    f"INSERT INTO log_records ({_COLUMNS}) "  # noqa: S608
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(LOG_COLUMNS) + 1))})"
+)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The DB-API driver's connection under the session's transaction (opened first)."""
+    connection = await session.connection()
+    # A statement through SQLAlchemy opens the transaction the raw inserts then join.
+    await connection.execute(text("SELECT 1"))
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def insert_rows(session: AsyncSession, rows: list[LogRow]) -> None:
+    """Insert decoded rows; the caller's transaction commits them."""
+    if not rows:
+        return
+    driver = await driver_connection(session)
+    sql = _POSTGRES if dialect_name(session) == "postgresql" else _SQLITE
+    await driver.executemany(sql, rows)
