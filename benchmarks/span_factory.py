@@ -23,12 +23,21 @@ def _kv(key: str, value: object) -> KeyValue:
     return KeyValue(key=key, value=AnyValue(string_value=str(value)))
 
 
-def build_request(spans_per_request: int, rng: random.Random) -> bytes:
-    """One export request: traces of 5 spans across services, grouped per service."""
+def build_request(
+    spans_per_request: int,
+    rng: random.Random,
+    marker: bytes | None = None,
+    now_ns: int | None = None,
+) -> bytes:
+    """One export request: traces of 5 spans across services, grouped per service.
+
+    With `marker` (8 bytes), every trace id starts with it, so a sender can make the whole
+    batch new with one `body.replace(marker, fresh)` instead of re-encoding it.
+    """
     by_service: dict[str, list[Span]] = {s: [] for s in SERVICES}
-    now = time.time_ns()
+    now = now_ns or time.time_ns()
     while sum(len(v) for v in by_service.values()) < spans_per_request:
-        trace_id = os.urandom(16)
+        trace_id = (marker + os.urandom(8)) if marker else os.urandom(16)
         parent = b""
         start = now - rng.randint(0, 50_000_000_000)
         for depth, service in enumerate(SERVICES):

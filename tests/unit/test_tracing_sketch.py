@@ -73,3 +73,13 @@ def test_statistics_totals_and_steps_from_rollup_rows() -> None:
     assert [p["time_minute"] for p in op["series"]] == [100, 105]
     assert [p["count"] for p in op["series"]] == [50, 50]
     assert op["series"][1]["p99_ms"] == pytest.approx(10.0, rel=0.02)
+
+
+@settings(max_examples=50)
+@given(st.lists(st.integers(0, 10**12), max_size=300))
+def test_fast_encoding_equals_the_ddsketch_one(values: list[int]) -> None:
+    fast = sketch.decode(sketch.encode_values(values))
+    slow = sketch.decode(sketch.encode(sketch.sketch_of(values)))
+    assert fast.count == slow.count == len(values)
+    for q in (0.0, 0.5, 0.9, 0.99, 1.0):
+        assert sketch.quantile(fast, q) == sketch.quantile(slow, q)

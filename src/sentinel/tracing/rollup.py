@@ -71,7 +71,7 @@ def group_operations(rows: Iterable[SpanRow]) -> OperationGroups:
 def operation_rollups(groups: OperationGroups) -> list[OperationRollupRow]:
     return [
         (minute, service, name, len(durations), errors, sum(durations),
-         sketch.encode(sketch.sketch_of(durations)))
+         sketch.encode_values(durations))
         for (minute, service, name), (durations, errors) in groups.items()
     ]  # fmt: skip
 
@@ -152,7 +152,7 @@ def edge_rollups(
             add(row[SERVICE], peer, False, row[START], row[DURATION], row[IS_ERROR])
     return [
         (minute, caller, callee, traced, len(durations), errors.get(key, 0),
-         sketch.encode(sketch.sketch_of(durations)))
+         sketch.encode_values(durations))
         for key in groups
         for (minute, caller, callee, traced), durations in [(key, groups[key])]
     ]  # fmt: skip

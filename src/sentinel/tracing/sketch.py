@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 from ddsketch import DDSketch
+from ddsketch.mapping import LogarithmicMapping
 from ddsketch.pb.ddsketch_pb2 import DDSketch as DDSketchMessage
+from ddsketch.pb.ddsketch_pb2 import IndexMapping, Store
 from ddsketch.pb.proto import DDSketchProto
 
 # 1% relative accuracy per value keeps every quantile within 2% of the exact one.
 RELATIVE_ACCURACY = 0.01
+
+
+_MAPPING = LogarithmicMapping(RELATIVE_ACCURACY)
+_MULTIPLIER: float = _MAPPING._multiplier
+_MIN_INDEXABLE: float = _MAPPING.min_possible
+
+
+def encode_values(values: Sequence[int | float]) -> bytes:
+    """The encoded DDSketch of `values`, computed without DDSketch.add per value.
+
+    Bin keys are those of DDSketch's LogarithmicMapping (ceil(log2(v) * multiplier)), so
+    the result decodes and merges exactly like a sketch built value by value; this is the
+    ingest hot path, where the per-value Python calls of `add` cost more than the insert.
+    """
+    log2, ceil, floor_value = math.log2, math.ceil, _MIN_INDEXABLE
+    multiplier = _MULTIPLIER
+    keys = Counter([ceil(log2(v) * multiplier) for v in values if v > floor_value])
+    zeros = len(values) - sum(keys.values())
+    message = DDSketchMessage(
+        mapping=IndexMapping(gamma=_MAPPING.gamma, indexOffset=0.0),
+        zeroCount=float(zeros),
+    )
+    if keys:
+        low, high = min(keys), max(keys)
+        get = keys.get
+        message.positiveValues.CopyFrom(
+            Store(
+                contiguousBinCounts=[float(get(k, 0)) for k in range(low, high + 1)],
+                contiguousBinIndexOffset=low,
+            )
+        )
+    return bytes(message.SerializeToString())
 
 
 def new_sketch() -> DDSketch:

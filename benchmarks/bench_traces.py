@@ -1,0 +1,312 @@
+"""Span ingest and trace read benchmark against a real `sentinel serve` process.
+
+    .venv/bin/python benchmarks/bench_traces.py [--seconds 30] [--connections 8]
+        [--batch 1000] [--min-spans 1000000] [--database-url URL]
+
+1. Ceiling: bare sqlite3 `executemany` of the same span rows into the same schema, in
+   committed batches (no HTTP, no decoding), and the in-process OTLP decode rate.
+2. Ingest: OTLP/HTTP protobuf batches of realistic spans (5-span traces across 5 services,
+   ~10 attributes each) from a separate process over several keep-alive connections,
+   closed loop: sustained spans/s and request latency percentiles.
+3. Reads at the stored volume (topped up to --min-spans): trace search (several shapes)
+   and trace-by-id latency, sequential requests from the same separate process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import sqlite3
+import struct
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import (
+    INGEST_KEY,
+    HttpConnection,
+    percentile,
+    print_table,
+    running_server,
+)
+from span_factory import build_request
+
+TEMPLATES = 16
+TARGET_SPANS_PER_SECOND = 100_000
+TARGET_READ_P95_MS = 300.0
+
+
+def templates(batch: int, now_ns: int) -> list[tuple[bytes, bytes]]:
+    """(marker, body) pairs; the bodies differ in content and in time (spread over 10 min)."""
+    rng = random.Random(42)
+    out = []
+    for i in range(TEMPLATES):
+        marker = os.urandom(8)
+        out.append((marker, build_request(batch, rng, marker, now_ns - i * 40_000_000_000)))
+    return out
+
+
+# ----------------------------------------------------------------------------- ceiling
+
+
+def sqlite_ceiling(batch: int, rounds: int) -> tuple[float, float]:
+    """(rows/s of bare executemany, spans/s of in-process OTLP decoding)."""
+    from sqlalchemy import create_engine
+
+    from sentinel.ingest.otlp.traces import decode_protobuf
+    from sentinel.storage.base import Base
+    from sentinel.tracing import models
+    from sentinel.tracing.writer import _SQL
+
+    bodies = templates(batch, time.time_ns())
+    started = time.perf_counter()
+    decoded = [decode_protobuf(body) for _, body in bodies]
+    decode_rate = sum(len(d.rows) for d in decoded) / (time.perf_counter() - started)
+
+    path = Path(tempfile.mkdtemp(prefix="sentinel-ceiling-")) / "ceiling.db"
+    engine = create_engine(f"sqlite:///{path}")
+    tables = [models.Span.__table__, models.SpanResource.__table__]
+    Base.metadata.create_all(engine, tables=tables)  # type: ignore[arg-type]
+    engine.dispose()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
+        conn.execute(f"PRAGMA {pragma}")
+    # Fresh trace ids per round, prepared before the clock starts.
+    prepared = []
+    for r in range(rounds):
+        rows = decoded[r % len(decoded)].rows
+        prefix = f"{r:08x}"
+        prepared.append([(prefix + row[0][8:], *row[1:]) for row in rows])
+    started = time.perf_counter()
+    for rows in prepared:
+        conn.execute("BEGIN")
+        conn.executemany(_SQL[("spans", False)], rows)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return sum(len(r) for r in prepared) / elapsed, decode_rate
+
+
+# ------------------------------------------------------------------------------ ingest
+
+
+@dataclass
+class IngestResult:
+    spans: int = 0
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+
+
+def run_ingest(
+    host: str, port: int, seconds: float, connections: int, batch: int, counter_base: int
+) -> IngestResult:
+    return asyncio.run(_ingest(host, port, seconds, connections, batch, counter_base))
+
+
+async def _ingest(
+    host: str, port: int, seconds: float, connections: int, batch: int, counter_base: int
+) -> IngestResult:
+    bodies = templates(batch, time.time_ns())
+    result = IngestResult()
+    counter = counter_base
+    head = (
+        f"POST /v1/traces HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {INGEST_KEY}\r\nContent-Type: application/x-protobuf\r\n"
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+
+    async def worker() -> None:
+        nonlocal counter
+        conn = HttpConnection(host, port)
+        while loop.time() < deadline:
+            counter += 1
+            marker, template = bodies[counter % len(bodies)]
+            body = template.replace(marker, struct.pack(">Q", counter))
+            raw = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+            sent = loop.time()
+            try:
+                status, answer = await conn.request(raw)
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                result.errors += 1
+                await conn.close()
+                if len(result.error_samples) < 3:
+                    result.error_samples.append(repr(exc))
+                continue
+            result.latencies.append(loop.time() - sent)
+            result.requests += 1
+            if status == 200:
+                result.spans += batch
+            else:
+                result.errors += 1
+                if len(result.error_samples) < 3:
+                    result.error_samples.append(f"HTTP {status} {answer[:120]!r}")
+                if status in (429, 503):
+                    await asyncio.sleep(0.2)
+        await conn.close()
+
+    started = loop.time()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    result.seconds = loop.time() - started
+    return result
+
+
+# ------------------------------------------------------------------------------- reads
+
+
+def run_reads(host: str, port: int, token: str, rounds: int) -> dict[str, list[float]]:
+    return asyncio.run(_reads(host, port, token, rounds))
+
+
+async def _reads(host: str, port: int, token: str, rounds: int) -> dict[str, list[float]]:
+    conn = HttpConnection(host, port)
+    auth = f"Authorization: Bearer {token}\r\n"
+
+    async def get(path: str) -> tuple[int, bytes, float]:
+        raw = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}\r\n".encode()
+        started = time.perf_counter()
+        status, body = await conn.request(raw)
+        return status, body, time.perf_counter() - started
+
+    import orjson
+
+    status, body, _ = await get("/api/tracing/traces?limit=100&start=0")
+    trace_ids = [hit["trace_id"] for hit in orjson.loads(body)["items"]]
+    queries = {
+        "search newest 20 (all, 24h)": "/api/tracing/traces?limit=20&start=0",
+        "search service": "/api/tracing/traces?service=payments&limit=20&start=0",
+        "search service+operation": "/api/tracing/traces?service=payments"
+        "&operation=GET%20/api/pay&limit=20&start=0",
+        "search errors": "/api/tracing/traces?service=checkout&status=error&limit=20&start=0",
+        "search attribute": "/api/tracing/traces?service=frontend"
+        "&attribute=app.feature_flag%3Dtrue&limit=20&start=0",
+        "search min duration": "/api/tracing/traces?service=users&min_duration_ms=50"
+        "&limit=20&start=0",
+        "jaeger search service": "/jaeger/api/traces?service=inventory&limit=20&start=0",
+        "trace by id": None,
+        "jaeger trace by id": None,
+        "statistics 1h": "/api/tracing/statistics",
+    }
+    latencies: dict[str, list[float]] = {name: [] for name in queries}
+    for i in range(rounds):
+        for name, path in queries.items():
+            if name == "trace by id":
+                path = f"/api/tracing/traces/{trace_ids[i % len(trace_ids)]}"
+            elif name == "jaeger trace by id":
+                path = f"/jaeger/api/traces/{trace_ids[(i + 7) % len(trace_ids)]}"
+            assert path is not None
+            status, body, elapsed = await get(path)
+            if status != 200:
+                raise RuntimeError(f"{name}: HTTP {status} {body[:200]!r}")
+            latencies[name].append(elapsed)
+    await conn.close()
+    return latencies
+
+
+# -------------------------------------------------------------------------------- main
+
+
+def in_subprocess(fn, *args):  # type: ignore[no-untyped-def]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--min-spans", type=int, default=1_000_000)
+    parser.add_argument("--read-rounds", type=int, default=40)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    ceiling, decode_rate = sqlite_ceiling(args.batch, 200)
+    print(f"bare SQLite executemany ceiling: {ceiling:,.0f} spans/s (batches of {args.batch})")
+    print(f"in-process OTLP protobuf decode: {decode_rate:,.0f} spans/s")
+
+    with running_server(args.database_url) as server:
+        stored = 0
+        run = 0
+        result = in_subprocess(
+            run_ingest, server.host, server.port, args.seconds, args.connections, args.batch, 0
+        )
+        stored += result.spans
+        ordered = sorted(result.latencies)
+        rate = result.spans / result.seconds
+        print_table(
+            "OTLP/HTTP protobuf ingest (closed loop, separate process)",
+            ["what", "spans/s", "req/s", "P50 ms", "P95 ms", "P99 ms", "errors", "vs ceiling"],
+            [
+                [
+                    f"{args.connections} conns x {args.batch} spans",
+                    f"{rate:,.0f}",
+                    f"{result.requests / result.seconds:,.1f}",
+                    f"{percentile(ordered, 50) * 1000:.0f}",
+                    f"{percentile(ordered, 95) * 1000:.0f}",
+                    f"{percentile(ordered, 99) * 1000:.0f}",
+                    str(result.errors),
+                    f"{rate / ceiling:.0%}",
+                ]
+            ],
+        )
+        if result.error_samples:
+            print("error samples:", result.error_samples)
+        while stored < args.min_spans:
+            run += 1
+            more = in_subprocess(
+                run_ingest,
+                server.host,
+                server.port,
+                30.0,
+                args.connections,
+                args.batch,
+                run * 10**9,
+            )
+            stored += more.spans
+            print(f"  topped up to {stored:,} spans ({more.spans / more.seconds:,.0f} spans/s)")
+        latencies = in_subprocess(
+            run_reads, server.host, server.port, server.admin_token(), args.read_rounds
+        )
+        rows = []
+        worst_p95 = 0.0
+        for name, values in latencies.items():
+            ordered = sorted(values)
+            if name != "statistics 1h":
+                worst_p95 = max(worst_p95, percentile(ordered, 95) * 1000)
+            rows.append(
+                [
+                    name,
+                    f"{percentile(ordered, 50) * 1000:.1f}",
+                    f"{percentile(ordered, 95) * 1000:.1f}",
+                    f"{max(ordered) * 1000:.1f}",
+                ]
+            )
+        print_table(
+            f"Reads at {stored:,} stored spans ({args.read_rounds} sequential requests each)",
+            ["query", "P50 ms", "P95 ms", "max ms"],
+            rows,
+        )
+        print(f"server CPU seconds: {server.cpu_seconds():.1f}")
+    met = rate >= TARGET_SPANS_PER_SECOND and worst_p95 < TARGET_READ_P95_MS
+    print(
+        f"targets: ingest >= {TARGET_SPANS_PER_SECOND:,} spans/s: {rate:,.0f}; "
+        f"search/by-id P95 < {TARGET_READ_P95_MS:.0f} ms: worst {worst_p95:.0f} ms -> "
+        f"{'met' if met else 'missed'}"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
