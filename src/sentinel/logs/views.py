@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.logs import anomaly
@@ -80,8 +80,8 @@ async def anomalies(
 
 def _exception_type(postgres: bool) -> Any:
     if postgres:
-        return text("(log_records.attributes::jsonb ->> 'exception.type')")
-    return text("json_extract(log_records.attributes, '$.\"exception.type\"')")
+        return literal_column("(log_records.attributes::jsonb ->> 'exception.type')")
+    return literal_column("json_extract(log_records.attributes, '$.\"exception.type\"')")
 
 
 async def error_groups(
