@@ -32,6 +32,8 @@ from sentinel.config import Settings
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
 from sentinel.logs import setup as logs_setup
+from sentinel.slo import routes as slo_routes
+from sentinel.slo import tasks as slo_tasks
 from sentinel.storage import migrate
 from sentinel.storage.engine import Database
 from sentinel.system import routes as system_routes
@@ -50,6 +52,7 @@ def build_registry() -> JobRegistry:
     worker_tasks.register(registry)
     tracing_tasks.register(registry)
     alerting_tasks.register(registry)
+    slo_tasks.register(registry)
     logs_setup.register(registry)
     return registry
 
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         alerting_webhook.router,
         alertmanager_routes.router,
         pagerduty_routes.router,
+        slo_routes.router,
     ):
         app.include_router(router)
     tracing_setup.install(app, settings, metrics_registry)

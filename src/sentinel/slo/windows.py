@@ -33,8 +33,8 @@ class SloWindow:
         value = parse_duration(duration) if isinstance(duration, str) else duration
         if value < timedelta(hours=1):
             raise ValueError("a rolling window must be at least 1h")
-        if value % timedelta(minutes=1):
-            raise ValueError("a rolling window must be a whole number of minutes")
+        if value % timedelta(hours=1):
+            raise ValueError("a rolling window must be a whole number of hours")
         return SloWindow(kind="rolling", duration=value)
 
     @staticmethod
@@ -115,3 +115,12 @@ def window_bounds(window: SloWindow, now: datetime) -> tuple[datetime, datetime]
 def window_length(window: SloWindow, now: datetime) -> timedelta:
     start, end = window_bounds(window, now)
     return end - start
+
+
+def window_at(window: SloWindow, data_end: datetime) -> tuple[datetime, datetime]:
+    """The window whose data runs up to `data_end` (a minute boundary, exclusive): a
+    rolling window ends there; a calendar window is the period holding the minute before."""
+    start, end = window_bounds(window, data_end - timedelta(minutes=1))
+    if window.kind == "rolling":
+        return data_end - (end - start), data_end
+    return start, end

@@ -11,6 +11,7 @@ def load_all_models() -> MetaData:
     from sentinel.alerting import models as _alerting  # noqa: F401
     from sentinel.auth import models as _auth  # noqa: F401
     from sentinel.logs import models as _logs  # noqa: F401
+    from sentinel.slo import models as _slo  # noqa: F401
     from sentinel.tracing import models as _tracing  # noqa: F401
     from sentinel.worker import models as _worker  # noqa: F401
 
