@@ -341,7 +341,7 @@ def export(slo: Any) -> str:
                         "condition": {
                             "kind": "burnrate",
                             "op": "gte",
-                            "threshold": round(c.threshold(window.nominal_length), 6),
+                            "threshold": round(c.threshold(window.nominal_length), 9),
                             "lookbackWindow": format_duration(c.long_window),
                             "alertAfter": format_duration(c.short_window),
                         },

@@ -238,7 +238,7 @@ class PredictionOut(BaseModel):
 
 
 async def trend_history(
-    session: AsyncSession, slo: Slo, st: SloStatus
+    session: AsyncSession, slo: Slo, st: SloStatus, snapshot_minutes: int
 ) -> tuple[list[tuple[datetime, float]], int]:
     """Remaining budget over the look-back: evaluated snapshots, or (before the worker has
     taken three) the burn-down computed from buckets hourly. Ends with the live value."""
@@ -252,7 +252,7 @@ async def trend_history(
     )
     if len(snaps) >= 3:
         series = [(at, r) for at, r in snaps]
-        expected = int(TREND_LOOKBACK / timedelta(minutes=10))
+        expected = int(TREND_LOOKBACK / timedelta(minutes=snapshot_minutes))
     else:
         calendar_start = st.window_start if st.window.kind == "calendar" else since
         computed = await history(
@@ -291,9 +291,11 @@ def breach_alert_due(st: SloStatus, p: Prediction) -> bool:
     )
 
 
-async def prediction(session: AsyncSession, slo: Slo, now: datetime) -> PredictionOut:
+async def prediction(
+    session: AsyncSession, slo: Slo, now: datetime, snapshot_minutes: int
+) -> PredictionOut:
     st = (await compute_statuses(session, [slo], now))[slo.id]
-    series, expected = await trend_history(session, slo, st)
+    series, expected = await trend_history(session, slo, st, snapshot_minutes)
     p = run_prediction(st, series, expected)
     return PredictionOut(
         slo_id=slo.id,

@@ -12,6 +12,7 @@ from sentinel.api.deps import Ingester, Reader, SessionDep, Writer
 from sentinel.api.errors import BadRequest
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.slo import openslo_routes, readings, report, service
+from sentinel.slo.config import SloSettings
 from sentinel.slo.evaluate import compute_statuses
 from sentinel.slo.models import Slo, SloExclusion
 from sentinel.slo.schemas import (
@@ -153,7 +154,7 @@ async def slo_history(
 async def slo_predict(slo_id: int, _: Reader, session: SessionDep) -> readings.PredictionOut:
     """Time to budget exhaustion from the current burn and the trend, with confidence."""
     slo = await service.get_slo(session, slo_id)
-    return await readings.prediction(session, slo, now())
+    return await readings.prediction(session, slo, now(), SloSettings().snapshot_minutes)
 
 
 @router.post("/{slo_id}/exclusions", response_model=ExclusionOut, status_code=201)

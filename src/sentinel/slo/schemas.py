@@ -126,6 +126,15 @@ class SloFields(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict, max_length=50)
 
 
+def _is_workbook(policy: list[BurnRateCondition]) -> bool:
+    from sentinel.slo.burn import WORKBOOK_POLICY
+
+    return len(policy) == len(WORKBOOK_POLICY) and all(
+        a.key == b.key and abs(a.budget_fraction - b.budget_fraction) < 1e-9
+        for a, b in zip(policy, WORKBOOK_POLICY, strict=True)
+    )
+
+
 def conditions_json(alerting: AlertingIn, window: SloWindow) -> list[dict[str, Any]] | None:
     """Validate the policy against the window; store thresholds as budget fractions."""
     if alerting.conditions is None:
@@ -139,15 +148,16 @@ def conditions_json(alerting: AlertingIn, window: SloWindow) -> list[dict[str, A
             fraction = c.budget_fraction
             if fraction is None:
                 assert c.burn_rate is not None
-                fraction = c.burn_rate * (long_window / window.nominal_length)
+                # Rounded so 3.36 over 1h in 7d reads back as 0.02, not 0.01999…
+                fraction = round(c.burn_rate * (long_window / window.nominal_length), 12)
             policy.append(
                 BurnRateCondition(c.severity, long_window, parse_duration(c.short_window), fraction)
             )
     problems = check_policy(policy, window.nominal_length)
     if problems:
         raise ValueError("; ".join(problems))
-    if alerting.conditions is None:
-        return None
+    if alerting.conditions is None or _is_workbook(policy):
+        return None  # stored as "the default", which reads back the same way
     from sentinel.slo.spec import condition_to_json
 
     return [condition_to_json(c) for c in policy]
