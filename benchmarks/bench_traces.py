@@ -35,7 +35,7 @@ from harness import (
     print_table,
     running_server,
 )
-from span_factory import build_request
+from span_factory import build_request, time_marker
 
 TEMPLATES = 16
 TARGET_SPANS_PER_SECOND = 100_000
@@ -43,13 +43,21 @@ TARGET_READ_P95_MS = 300.0
 
 
 def templates(batch: int, now_ns: int) -> list[tuple[bytes, bytes]]:
-    """(marker, body) pairs; the bodies differ in content and in time (spread over 10 min)."""
+    """(trace id marker, body) pairs; all bodies' times lie in the 2**32 ns block of now."""
     rng = random.Random(42)
-    out = []
-    for i in range(TEMPLATES):
-        marker = os.urandom(8)
-        out.append((marker, build_request(batch, rng, marker, now_ns - i * 40_000_000_000)))
-    return out
+    return [
+        (marker, build_request(batch, rng, marker, now_ns))
+        for marker in (os.urandom(8) for _ in range(TEMPLATES))
+    ]
+
+
+def fresh_body(template: tuple[bytes, bytes], counter: int, now_ns: int) -> bytes:
+    """The template with new trace ids and times moved back by (counter % 2000) blocks of
+    4.3 s (spread over the last ~2.4 h), as traffic of that period would be."""
+    marker, body = template
+    block = (now_ns >> 32) - counter % 2000
+    body = body.replace(time_marker(now_ns), block.to_bytes(4, "little"))
+    return body.replace(marker, struct.pack(">Q", counter))
 
 
 # ----------------------------------------------------------------------------- ceiling
@@ -64,10 +72,12 @@ def sqlite_ceiling(batch: int, rounds: int) -> tuple[float, float]:
     from sentinel.tracing import models
     from sentinel.tracing.writer import _SQL
 
-    bodies = templates(batch, time.time_ns())
+    now_ns = time.time_ns()
+    bodies = templates(batch, now_ns)
+    fresh = [fresh_body(bodies[r % len(bodies)], r + 1, now_ns) for r in range(rounds)]
     started = time.perf_counter()
-    decoded = [decode_protobuf(body) for _, body in bodies]
-    decode_rate = sum(len(d.rows) for d in decoded) / (time.perf_counter() - started)
+    prepared = [decode_protobuf(body).rows for body in fresh]
+    decode_rate = sum(len(rows) for rows in prepared) / (time.perf_counter() - started)
 
     path = Path(tempfile.mkdtemp(prefix="sentinel-ceiling-")) / "ceiling.db"
     engine = create_engine(f"sqlite:///{path}")
@@ -77,12 +87,6 @@ def sqlite_ceiling(batch: int, rounds: int) -> tuple[float, float]:
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
         conn.execute(f"PRAGMA {pragma}")
-    # Fresh trace ids per round, prepared before the clock starts.
-    prepared = []
-    for r in range(rounds):
-        rows = decoded[r % len(decoded)].rows
-        prefix = f"{r:08x}"
-        prepared.append([(prefix + row[0][8:], *row[1:]) for row in rows])
     started = time.perf_counter()
     for rows in prepared:
         conn.execute("BEGIN")
@@ -115,7 +119,8 @@ def run_ingest(
 async def _ingest(
     host: str, port: int, seconds: float, connections: int, batch: int, counter_base: int
 ) -> IngestResult:
-    bodies = templates(batch, time.time_ns())
+    now_ns = time.time_ns()
+    bodies = templates(batch, now_ns)
     result = IngestResult()
     counter = counter_base
     head = (
@@ -130,8 +135,7 @@ async def _ingest(
         conn = HttpConnection(host, port)
         while loop.time() < deadline:
             counter += 1
-            marker, template = bodies[counter % len(bodies)]
-            body = template.replace(marker, struct.pack(">Q", counter))
+            body = fresh_body(bodies[counter % len(bodies)], counter, now_ns)
             raw = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
             sent = loop.time()
             try:

@@ -83,3 +83,17 @@ def test_fast_encoding_equals_the_ddsketch_one(values: list[int]) -> None:
     assert fast.count == slow.count == len(values)
     for q in (0.0, 0.5, 0.9, 0.99, 1.0):
         assert sketch.quantile(fast, q) == sketch.quantile(slow, q)
+
+
+@settings(max_examples=50)
+@given(st.lists(st.lists(st.integers(0, 10**11), max_size=50), min_size=1, max_size=8))
+def test_merged_bins_answer_like_a_merged_ddsketch(parts: list[list[int]]) -> None:
+    merged = sketch.MergedBins()
+    for part in parts:
+        merged.add_encoded(sketch.encode_values(part))
+    reference = sketch.merge_encoded(sketch.encode_values(p) for p in parts)
+    assert merged.count == reference.count
+    for q in (0.0, 0.5, 0.95, 0.99, 1.0):
+        expected = sketch.quantile(reference, q)
+        got = merged.quantile(q)
+        assert (got is None and expected is None) or got == pytest.approx(expected)

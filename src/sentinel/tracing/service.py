@@ -341,7 +341,10 @@ async def slow_traces(
     root_ops = await store.root_operations(session, window.start_ns, window.end_ns, service)
     for key in root_ops[:200]:
         if key in blobs:
-            value = sketch.quantile(sketch.merge_encoded(blobs[key]), percentile)
+            merged = sketch.MergedBins()
+            for blob in blobs[key]:
+                merged.add_encoded(blob)
+            value = merged.quantile(percentile)
             if value is not None:
                 thresholds[key] = int(value)
     above = await store.roots_slower_than(

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ddsketch import DDSketch
-
 from sentinel.tracing import sketch
 
 QUANTILES = (0.5, 0.95, 0.99)
@@ -19,14 +17,13 @@ class Aggregate:
     count: int = 0
     errors: int = 0
     duration_sum_ns: int = 0
-    sketch: DDSketch = field(default_factory=sketch.new_sketch)
+    bins: sketch.MergedBins = field(default_factory=sketch.MergedBins)
 
-    def add(self, count: int, errors: int, duration_sum_ns: int, part: DDSketch) -> None:
+    def add(self, count: int, errors: int, duration_sum_ns: int, blob: bytes) -> None:
         self.count += count
         self.errors += errors
         self.duration_sum_ns += duration_sum_ns
-        if part.count:
-            self.sketch.merge(part)
+        self.bins.add_encoded(blob)
 
     def summary(self, seconds: float) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -37,7 +34,7 @@ class Aggregate:
             "avg_ms": self.duration_sum_ns / self.count / 1e6 if self.count else None,
         }
         for q in QUANTILES:
-            value = sketch.quantile(self.sketch, q)
+            value = self.bins.quantile(q)
             out[f"p{round(q * 100)}_ms"] = None if value is None else value / 1e6
         return out
 
@@ -53,12 +50,11 @@ def rollup_statistics(
     overall = Aggregate()
     for minute, service, name, count, errors, total, blob in rows:
         key = (service, name)
-        part = sketch.decode(blob)
-        per_op.setdefault(key, Aggregate()).add(count, errors, total, part)
+        per_op.setdefault(key, Aggregate()).add(count, errors, total, blob)
         bucket = first_minute + (minute - first_minute) // step_minutes * step_minutes
         steps = per_op_step.setdefault(key, {})
-        steps.setdefault(bucket, Aggregate()).add(count, errors, total, part)
-        overall.add(count, errors, total, part)
+        steps.setdefault(bucket, Aggregate()).add(count, errors, total, blob)
+        overall.add(count, errors, total, blob)
     seconds = (last_minute - first_minute + 1) * 60
     step_seconds = step_minutes * 60
     operations = []
@@ -74,9 +70,11 @@ def rollup_statistics(
 
 
 def merged_percentiles(blobs: Iterable[bytes]) -> dict[str, float | None]:
-    merged = sketch.merge_encoded(blobs)
+    merged = sketch.MergedBins()
+    for blob in blobs:
+        merged.add_encoded(blob)
     out: dict[str, float | None] = {}
     for q in QUANTILES:
-        value = sketch.quantile(merged, q)
+        value = merged.quantile(q)
         out[f"p{round(q * 100)}_ms"] = None if value is None else value / 1e6
     return out
