@@ -218,3 +218,33 @@ async def test_full_write_queue_answers_429_with_retry_after(
         gate.pending = 0
     assert response.status_code == 429
     assert response.headers["retry-after"] == "1"
+
+
+async def test_out_of_range_numbers_never_500(
+    client: httpx.AsyncClient, ingest_headers: dict[str, str], db: Database
+) -> None:
+    huge_end = pb_span(span=b"\x05" * 8)
+    huge_end.end_time_unix_nano = 2**64 - 1
+    huge_code = pb_span(
+        span=b"\x06" * 8,
+        attributes=[KeyValue(key="http.status_code", value=AnyValue(int_value=2**62))],
+    )
+    body = pb_request(huge_end, huge_code)
+    response = await client.post("/v1/traces", content=body, headers={**ingest_headers, **PB})
+    assert response.status_code == 200
+    assert (
+        ExportTraceServiceResponse.FromString(response.content).partial_success.rejected_spans == 1
+    )
+    assert await span_count(db) == 1
+    document = (
+        b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": 1'
+        + b"0" * 30
+        + b"}]}]}]}"
+    )
+    response = await client.post(
+        "/v1/traces",
+        content=document,
+        headers={**ingest_headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code in (200, 400)
+    assert await span_count(db) == 1

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 
 import orjson
 import pytest
 from google.protobuf.json_format import Parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -141,3 +144,43 @@ def test_filter_and_jaeger_parameter_parsing() -> None:
     assert parse_tags('{"a": "1", "b": 2}', ["c:3"]) == {"a": "1", "b": "2", "c": "3"}
     with pytest.raises(ValueError):
         parse_tags("[1]", [])
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats()
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+SPAN_FIELDS = "traceId spanId parentSpanId name kind startTimeUnixNano endTimeUnixNano"
+span_keys = st.sampled_from([*SPAN_FIELDS.split(), "attributes", "status", "events", "links"])
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(span_keys, json_values | st.text(max_size=40), max_size=11))
+def test_any_json_span_is_stored_or_rejected_never_crashes(span: dict[str, object]) -> None:
+    document = {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}
+    batch = traces.decode_json(orjson.dumps(document))
+    assert len(batch.rows) + batch.rejected == 1
+
+
+@settings(max_examples=200)
+@given(json_values)
+def test_any_json_document_decodes_or_is_a_format_error(document: object) -> None:
+    with contextlib.suppress(OtlpFormatError):
+        traces.decode_json(orjson.dumps(document))
+
+
+def test_out_of_range_numbers_are_rejected_or_dropped() -> None:
+    document = otlp_json_trace()
+    spans = document["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans[0]["endTimeUnixNano"] = str(2**64)
+    spans[1]["attributes"] = [{"key": "http.status_code", "value": {"intValue": str(2**40)}}]
+    batch = traces.decode_json(orjson.dumps(document))
+    assert batch.rejected == 1
+    assert batch.rows[0][12] is None  # http_status_code out of range: not promoted

@@ -95,6 +95,7 @@ UNKNOWN_SERVICE = "unknown_service"
 MAX_NAME_CHARS = 255
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
+_MAX_INT64 = 2**63
 
 
 def add_resource(
@@ -147,10 +148,12 @@ def add_span(
         kind = 0  # an unknown kind from a newer protocol version
     if status > 2:
         status = 0
-    if start <= 0 or end < start:
-        batch.reject(f"span {span_id}: needs startTimeUnixNano > 0 and endTimeUnixNano >= it")
+    if start <= 0 or end < start or end >= _MAX_INT64:
+        batch.reject(f"span {span_id}: needs 0 < startTimeUnixNano <= endTimeUnixNano < 2**63")
         return
     method = attrs.get("http.request.method") or attrs.get("http.method")
+    if isinstance(method, str):
+        method = method[:16]
     code = attrs.get("http.response.status_code") or attrs.get("http.status_code")
     peer = attrs.get("peer.service")
     if not peer and kind in (KIND_CLIENT, KIND_PRODUCER):
@@ -169,7 +172,7 @@ def add_span(
             status_message,
             method if isinstance(method, str) else None,
             _str_or_none(attrs.get("http.route")),
-            code if isinstance(code, int) and not isinstance(code, bool) else None,
+            code if type(code) is int and 0 <= code < 1000 else None,
             _str_or_none(attrs.get("db.system") or attrs.get("db.system.name")),
             peer[:MAX_NAME_CHARS] if isinstance(peer, str) and peer else None,
             status == STATUS_ERROR,
