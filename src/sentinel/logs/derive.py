@@ -14,6 +14,7 @@ batch rolled back) reloads the templates from log_patterns first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sentinel.ingest.otlp.protocol import WriteGate
 from sentinel.logs.drain import Drain
 from sentinel.logs.models import LogDeriveCursor, LogPattern
+from sentinel.logs.runtime import sqlite_write_gate
 from sentinel.logs.severity import ERROR_NUMBER
 from sentinel.logs.writer import driver_connection
 from sentinel.storage.dialect import dialect_name, upsert_insert
@@ -131,7 +134,8 @@ async def derive_batch(
     ).all()
     if not rows:
         return DeriveResult(0, cursor.last_id)
-    assignments, minutes, dirty = _mine(miner, rows)
+    # Mining is CPU work: a thread lets the event loop serve requests in between.
+    assignments, minutes, dirty = await asyncio.to_thread(_mine, miner, rows)
     last_id = int(rows[-1][0])
     driver = await driver_connection(session)
     if postgres:
@@ -245,9 +249,10 @@ async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0
     (short transactions keep SQLite's single write lock free for ingest)."""
     deadline = time.monotonic() + budget_seconds
     total = 0
+    gate = sqlite_write_gate(db.url) if db.dialect == "sqlite" else None
     while True:
         try:
-            async with db.transaction() as session:
+            async with _writing(gate), db.transaction() as session:
                 result = await derive_batch(session, miner)
                 version = (
                     await session.execute(
@@ -263,6 +268,10 @@ async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0
         if result.rows < BATCH_ROWS or time.monotonic() >= deadline:
             return total
         await asyncio.sleep(0)  # let ingest requests in between batches
+
+
+def _writing(gate: WriteGate | None) -> Any:
+    return gate.writing() if gate is not None else contextlib.nullcontext()
 
 
 async def freshness(session: AsyncSession) -> dict[str, Any]:

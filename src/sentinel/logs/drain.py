@@ -39,6 +39,8 @@ _HAS_DIGIT = re.compile(r"\d")
 
 
 def mask(message: str) -> str:
+    if not _HAS_DIGIT.search(message):
+        return message  # every mask needs a digit
     for pattern, replacement in _MASKS:
         message = pattern.sub(replacement, message)
     return _LIST.sub(r"<\1>", message)

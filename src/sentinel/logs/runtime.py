@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 from sentinel.config import Settings
 from sentinel.ingest.otlp.protocol import WriteGate
 
+# SQLite has one writer: ingest and the derive worker of the same process queue on one
+# gate (keyed by database URL) instead of meeting in SQLite's sleeping busy handler.
+_SQLITE_GATES: dict[str, WriteGate] = {}
+
+
+def sqlite_write_gate(database_url: str) -> WriteGate | None:
+    """The in-process write gate of this SQLite database, when an app registered one."""
+    return _SQLITE_GATES.get(database_url)
+
 
 @dataclass
 class LogsRuntime:
@@ -18,11 +27,13 @@ class LogsRuntime:
 
     @classmethod
     def build(cls, settings: Settings, shared_gate: WriteGate | None = None) -> LogsRuntime:
-        if shared_gate is not None and settings.is_sqlite:
-            # SQLite has one writer anyway: one queue for every signal beats two queues
-            # fighting over the lock in the busy handler.
-            return cls(gate=shared_gate)
-        writers = settings.ingest_writers or (1 if settings.is_sqlite else 4)
+        if settings.is_sqlite:
+            # One writer anyway: one queue for every signal (and the derive worker) beats
+            # several queues fighting over the lock in the busy handler.
+            gate = shared_gate or WriteGate(writers=1, max_pending=settings.ingest_max_pending)
+            _SQLITE_GATES[settings.database_url] = gate
+            return cls(gate=gate)
+        writers = settings.ingest_writers or 4
         return cls(gate=WriteGate(writers=writers, max_pending=settings.ingest_max_pending))
 
     def saw(self, services: set[str]) -> None:
