@@ -259,3 +259,54 @@ async def test_reads_need_the_read_permission(client: httpx.AsyncClient, key_wit
     ):
         assert (await client.get(path)).status_code == 401, path
         assert (await client.get(path, headers=ingest_only)).status_code == 403, path
+
+
+async def test_statistics_percentiles_within_two_percent_of_exact(
+    client: httpx.AsyncClient, admin_headers: Headers, ingest_headers: Headers
+) -> None:
+    import math
+    import random
+
+    rng = random.Random(3)
+    base = time.time_ns() - 20 * 60 * 10**9
+    durations = [int(rng.lognormvariate(17, 1.2)) for _ in range(3000)]
+    for chunk in range(3):  # three requests -> partial rollup rows to merge
+        spans = [
+            {
+                "traceId": f"{chunk + 1:08x}{i:024x}",
+                "spanId": f"{i + 1:016x}",
+                "name": "GET /items",
+                "kind": 2,
+                "startTimeUnixNano": str(base + i * 300_000_000),
+                "endTimeUnixNano": str(base + i * 300_000_000 + d),
+                "status": {"code": 2 if i % 10 == 0 else 0},
+            }
+            for i, d in enumerate(durations[chunk * 1000 : (chunk + 1) * 1000])
+        ]
+        document = {
+            "resourceSpans": [
+                {
+                    "resource": {
+                        "attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]
+                    },
+                    "scopeSpans": [{"spans": spans}],
+                }
+            ]
+        }
+        response = await client.post("/v1/traces", json=document, headers=ingest_headers)
+        assert response.status_code == 200 and response.json() == {}, response.text
+    response = await client.get(
+        "/api/tracing/statistics",
+        params={"service": "api", "start": (base - 10**9) // 10**9, "step": 120},
+        headers=admin_headers,
+    )
+    body = response.json()
+    totals = body["totals"]
+    assert totals["count"] == 3000 and totals["error_count"] == 300
+    ordered = sorted(durations)
+    for q, key in ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms")):
+        exact_ms = ordered[math.floor(q * (len(ordered) - 1))] / 1e6
+        assert abs(totals[key] - exact_ms) / exact_ms <= 0.02, (key, totals[key], exact_ms)
+    (op,) = body["operations"]
+    assert sum(point["count"] for point in op["series"]) == 3000
+    assert len(op["series"]) >= 2  # the spans cover 5 minutes; 2-minute steps
