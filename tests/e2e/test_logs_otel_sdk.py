@@ -8,11 +8,15 @@ import gzip
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from opentelemetry.exporter.otlp.proto.grpc._log_exporter import (
+    OTLPLogExporter as GrpcLogExporter,
+)
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
@@ -20,7 +24,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
 from tests.conftest import INGEST_KEY
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, free_port, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -138,3 +142,34 @@ def test_loki_push_gzip_against_a_running_server(live_server: LiveServer) -> Non
         headers=live_server.admin_headers(),
     ).json()
     assert len(found["items"]) == 50
+
+
+def test_sdk_logs_over_otlp_grpc(database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    server = start_server(database_url, tmp_path / "server", {"SENTINEL_OTLP_GRPC_PORT": str(port)})
+    try:
+        provider = LoggerProvider(resource=Resource.create({"service.name": "grpc-svc"}))
+        exporter = GrpcLogExporter(
+            endpoint=f"127.0.0.1:{port}",
+            insecure=True,
+            headers={"authorization": f"Bearer {INGEST_KEY}"},
+        )
+        provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+        handler = LoggingHandler(level=logging.INFO, logger_provider=provider)
+        logger = logging.getLogger("grpc.e2e")
+        logger.propagate = False
+        logger.addHandler(handler)
+        try:
+            logger.error("disk quota exceeded on volume %s", "vol-9")
+            assert provider.force_flush(10_000)
+        finally:
+            logger.removeHandler(handler)
+            provider.shutdown()
+        found = httpx.get(
+            f"{server.url}/api/logs/search",
+            params={"query": "quota service:grpc-svc level:error"},
+            headers=server.admin_headers(),
+        ).json()
+        assert [i["message"] for i in found["items"]] == ["disk quota exceeded on volume vol-9"]
+    finally:
+        stop_server(server)

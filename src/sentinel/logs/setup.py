@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from sentinel.config import Settings
-from sentinel.logs import ingest_routes, routes, tasks
+from sentinel.logs import grpc_service, ingest_routes, routes, tasks
 from sentinel.logs.runtime import LogsRuntime
 from sentinel.worker.registry import JobRegistry
 
@@ -13,6 +13,11 @@ from sentinel.worker.registry import JobRegistry
 def install(app: FastAPI, settings: Settings) -> None:
     tracing = getattr(app.state, "tracing", None)
     app.state.logs = LogsRuntime.build(settings, getattr(tracing, "gate", None))
+    # OTLP/gRPC LogsService rides on the tracing domain's gRPC server, when it runs.
+    app.state.grpc_services = [
+        *getattr(app.state, "grpc_services", ()),
+        grpc_service.servicer_adder(app),
+    ]
     app.include_router(ingest_routes.router)
     app.include_router(routes.router)
 

@@ -40,6 +40,7 @@ async def start_background(app: FastAPI) -> Callable[[], Awaitable[None]]:
         settings.otlp_grpc_host or settings.host,
         settings.otlp_grpc_port,
         settings.max_body_bytes,
+        getattr(app.state, "grpc_services", ()),
     )
 
     async def stop() -> None:

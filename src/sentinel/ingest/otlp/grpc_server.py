@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -66,9 +67,17 @@ class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
 
 
 async def start(
-    db: Database, auth: AuthConfig, runtime: TracingRuntime, host: str, port: int, max_bytes: int
+    db: Database,
+    auth: AuthConfig,
+    runtime: TracingRuntime,
+    host: str,
+    port: int,
+    max_bytes: int,
+    add_services: Sequence[Callable[[Any], None]] = (),
 ) -> Any:
-    """Start the gRPC server; returns it (call `stop(grace)` on shutdown)."""
+    """Start the gRPC server; returns it (call `stop(grace)` on shutdown).
+
+    `add_services` lets other signals (logs) add their servicers to the same server."""
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", max_bytes),
@@ -78,6 +87,8 @@ async def start(
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(  # type: ignore[no-untyped-call]
         TraceService(db, auth, runtime), server
     )
+    for add in add_services:
+        add(server)
     bound = server.add_insecure_port(f"{host}:{port}")
     if not bound:
         raise RuntimeError(f"cannot listen for OTLP/gRPC on {host}:{port}")
