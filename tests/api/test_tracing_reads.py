@@ -310,3 +310,36 @@ async def test_statistics_percentiles_within_two_percent_of_exact(
     (op,) = body["operations"]
     assert sum(point["count"] for point in op["series"]) == 3000
     assert len(op["series"]) >= 2  # the spans cover 5 minutes; 2-minute steps
+
+
+async def test_sort_by_duration_pages_each_trace_once(
+    client: httpx.AsyncClient, admin_headers: Headers, ingest_headers: Headers
+) -> None:
+    created = []
+    for ms in (30, 10, 50, 20, 40):
+        body = {
+            "service_name": "api",
+            "operation_name": "GET /x",
+            "start_time": "2026-11-28T03:00:00Z",
+            "end_time": f"2026-11-28T03:00:00.{ms:03d}Z",
+            "status_code": 200,
+        }
+        response = await client.post("/api/tracing/traces", json=body, headers=ingest_headers)
+        created.append((ms, response.json()["trace_id"]))
+    seen: list[str] = []
+    cursor = None
+    window = {"start": "2026-11-28T02:00:00Z", "end": "2026-11-28T04:00:00Z"}
+    while True:
+        params: dict[str, Any] = {"sort": "duration", "limit": 2, "service": "api", **window}
+        if cursor:
+            params["cursor"] = cursor
+        page = (
+            await client.get("/api/tracing/traces", params=params, headers=admin_headers)
+        ).json()
+        seen += [hit["trace_id"] for hit in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [t for _, t in sorted(created, reverse=True)]
+    bad = await client.get("/api/tracing/traces", params={"cursor": "!!"}, headers=admin_headers)
+    assert bad.status_code == 400
