@@ -10,10 +10,7 @@ _SEP = b"\xff"  # cannot occur in UTF-8 text, so ("a", "bc") and ("ab", "c") dif
 
 def fingerprint(labels: Mapping[str, str]) -> str:
     """16 hex digits (64 bits, like Alertmanager's), independent of label order."""
-    digest = hashlib.blake2b(digest_size=8)
-    for name in sorted(labels):
-        digest.update(name.encode())
-        digest.update(_SEP)
-        digest.update(labels[name].encode())
-        digest.update(_SEP)
-    return digest.hexdigest()
+    # One update of name SEP value SEP ... : the same digest as feeding the parts one by
+    # one, built in a single join because this runs for every alert received.
+    data = b"".join(name.encode() + _SEP + labels[name].encode() + _SEP for name in sorted(labels))
+    return hashlib.blake2b(data, digest_size=8).hexdigest()

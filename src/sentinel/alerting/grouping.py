@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from enum import StrEnum
+from functools import lru_cache
 
 from sentinel.alerting.fingerprint import fingerprint
 
@@ -66,6 +67,7 @@ def flush_decision(
     return FlushDecision.SKIP
 
 
+@lru_cache(maxsize=8192)
 def title_similarity(a: str, b: str) -> float:
     """0..1 similarity of two alert titles, ignoring case and digits (hosts, values)."""
 
@@ -99,13 +101,16 @@ def related_group(
     Related means the same service, a neighbouring service in the dependency graph, or a
     title at least `similarity` alike.
     """
-    for c in sorted(candidates, key=lambda c: c.started_at, reverse=True):
-        if abs(at - c.started_at) > window:
-            continue
+    near = [c for c in candidates if abs(at - c.started_at) <= window]
+    near.sort(key=lambda c: c.started_at, reverse=True)
+    # The cheap, strong reasons first; title similarity only when they find nothing.
+    for c in near:
         if service and c.service == service:
             return c.group_id, f"same service {service!r} within {window}"
+    for c in near:
         if c.service in neighbours:
             return c.group_id, f"{c.service!r} is a dependency neighbour of {service!r}"
+    for c in near:
         score = title_similarity(title, c.title)
         if score >= similarity:
             return c.group_id, f"title {score:.0%} similar to {c.title!r}"

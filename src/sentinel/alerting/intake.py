@@ -359,7 +359,7 @@ async def _mute_route_and_group(
         if not a.resolve and (a.ends_at is None or a.ends_at > now)
     ]
     stage = await store.mute_stage(session, now, firing_now)
-    tree = await store.route_tree(session)
+    tree = await store.cached_route_tree(session, now)
     events: list[dict[str, Any]] = []
     placements: dict[str, tuple[list[Route], str]] = {}
     for a in opened:

@@ -104,22 +104,21 @@ async def silence_alert(
 async def refresh_mutes(session: AsyncSession, now: datetime) -> int:
     """Re-evaluate silences, maintenance windows and inhibition for every open alert;
     returns how many alerts changed between muted and unmuted."""
-    stage = await store.mute_stage(session, now)
-    rows = (
-        await session.execute(
-            select(
-                Alert.id,
-                Alert.labels,
-                Alert.alert_name,
-                Alert.service,
-                Alert.severity,
-                Alert.status,
-                Alert.muted_by,
-                Alert.acknowledged_at,
-                Alert.group_id,
-            ).where(Alert.status.in_(OPEN_STATUSES))
-        )
-    ).all()
+    stage = await store.mute_stage(session, now, fresh=True)
+    stmt = select(
+        Alert.id,
+        Alert.labels,
+        Alert.alert_name,
+        Alert.service,
+        Alert.severity,
+        Alert.status,
+        Alert.muted_by,
+        Alert.acknowledged_at,
+        Alert.group_id,
+    ).where(Alert.status.in_(OPEN_STATUSES))
+    if not stage.muters:  # nothing mutes now, so only muted alerts can change
+        stmt = stmt.where(Alert.muted_by.is_not(None))
+    rows = (await session.execute(stmt)).all()
     changes: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for id_, labels, name, service, severity, _status, muted_by, acked, group_id in rows:

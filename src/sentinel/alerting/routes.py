@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
-from sentinel.alerting import insights, intake, lifecycle
-from sentinel.alerting.config import AlertingSettings
+from sentinel.alerting import insights, lifecycle
+from sentinel.alerting.gate import ingest_batch
 from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertOccurrence
 from sentinel.alerting.pipeline import IncomingAlert, Transition
 from sentinel.alerting.schemas import (
@@ -37,14 +37,6 @@ _ACTION = {
     Transition.IGNORE: "ignored",
     Transition.ACKNOWLEDGE: "acknowledged",
 }
-
-
-def alerting_settings(request: Request) -> AlertingSettings:
-    found = getattr(request.app.state, "alerting", None)
-    if found is None:
-        found = request.app.state.alerting = AlertingSettings()
-    assert isinstance(found, AlertingSettings)
-    return found
 
 
 def now() -> datetime:
@@ -75,9 +67,7 @@ async def create_alert(
         current_value=body.current_value,
         threshold_value=body.threshold_value,
     )
-    result = await intake.ingest(
-        session, [incoming], now(), alerting_settings(request), principal.name
-    )
+    result = await ingest_batch(request, [incoming], principal.name)
     transition = result.transitions[incoming.fingerprint]
     if transition is not Transition.NEW:
         response.status_code = 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -14,11 +15,16 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 MAX_LABELS = 64
 
 
+@lru_cache(maxsize=4096)
+def valid_label_name(name: str) -> bool:
+    return LABEL_NAME.match(name) is not None
+
+
 def check_labels(value: dict[str, str]) -> dict[str, str]:
     if len(value) > MAX_LABELS:
         raise ValueError(f"at most {MAX_LABELS} labels")
     for name, label_value in value.items():
-        if not LABEL_NAME.match(name):
+        if not valid_label_name(name):
             raise ValueError(f"{name!r} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)")
         if len(label_value) > 1024:
             raise ValueError(f"the value of label {name!r} is longer than 1024 characters")

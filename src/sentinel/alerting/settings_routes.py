@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting import lifecycle
+from sentinel.alerting import lifecycle, store
 from sentinel.alerting.matchers import MatchType, parse_matchers
 from sentinel.alerting.models import AlertRoute, InhibitionRule, MaintenanceWindow, Silence
 from sentinel.alerting.schemas import (
@@ -74,6 +74,7 @@ async def create_route(body: RouteIn, principal: Writer, session: SessionDep) ->
     row = AlertRoute(**body.model_dump(), created_at=_now(), updated_at=_now())
     session.add(row)
     await session.flush()
+    store.config_changed()
     audit.record(session, principal, "alert_route.create", "alert_route", row.id, body.model_dump())
     return RouteOut.model_validate(row)
 
@@ -92,6 +93,7 @@ async def replace_route(
     for key, value in body.model_dump().items():
         setattr(row, key, value)
     row.updated_at = _now()
+    store.config_changed()
     audit.record(session, principal, "alert_route.update", "alert_route", row.id, body.model_dump())
     return RouteOut.model_validate(row)
 
@@ -100,6 +102,7 @@ async def replace_route(
 async def delete_route(route_id: int, principal: Writer, session: SessionDep) -> Response:
     row = await _get(session, AlertRoute, route_id, "route")
     await session.delete(row)
+    store.config_changed()
     audit.record(session, principal, "alert_route.delete", "alert_route", route_id)
     return Response(status_code=204)
 

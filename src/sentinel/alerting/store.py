@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import select
@@ -89,22 +91,70 @@ async def firing_label_sets(session: AsyncSession) -> list[dict[str, str]]:
     return [match_labels(lb, name, svc, sev) for lb, name, svc, sev in rows]
 
 
-async def mute_stage(
-    session: AsyncSession, now: datetime, extra_firing: Sequence[dict[str, str]] = ()
-) -> muting.MuteStage:
-    """Silences active at `now`, maintenance windows and inhibition, in that order."""
-    silences = (
-        await session.scalars(
-            select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)
-        )
-    ).all()
+@dataclass(frozen=True)
+class MutingConfig:
+    silences: tuple[muting.Silence, ...]  # not yet expired when loaded
+    windows: tuple[muting.MaintenanceWindow, ...]
+    inhibit_rules: tuple[muting.InhibitRule, ...]
+    routes: Route
+    loaded_at: float
+    generation: int
+
+
+# Configuration changes rarely and every ingest batch needs it, so each process keeps it
+# for CONFIG_TTL seconds. Changes made through this process take effect at once (the
+# generation bump); changes made on another replica within CONFIG_TTL seconds (and the
+# worker's periodic re-evaluation catches any alert that arrived in between).
+CONFIG_TTL = 2.0
+_config: dict[str, MutingConfig] = {}
+_generation = [0]
+
+
+def config_changed() -> None:
+    """Call after changing silences, windows, inhibition rules or routes."""
+    _generation[0] += 1
+
+
+async def _load_config(session: AsyncSession, now: datetime) -> MutingConfig:
+    key = str(session.get_bind().engine.url)
+    cached = _config.get(key)
+    clock = monotonic()
+    if cached and cached.generation == _generation[0] and clock - cached.loaded_at < CONFIG_TTL:
+        return cached
+    silences = (await session.scalars(select(Silence).where(Silence.ends_at > now))).all()
     windows = (await session.scalars(select(MaintenanceWindow))).all()
     rules = (await session.scalars(select(InhibitionRule))).all()
-    muters: list[muting.Muter] = [silence_rule(s) for s in silences]
-    muters += [window_rule(w) for w in windows]
-    if rules:
+    loaded = MutingConfig(
+        tuple(silence_rule(s) for s in silences),
+        tuple(window_rule(w) for w in windows),
+        tuple(inhibit_rule(r) for r in rules),
+        await route_tree(session),
+        clock,
+        _generation[0],
+    )
+    _config[key] = loaded
+    return loaded
+
+
+async def cached_route_tree(session: AsyncSession, now: datetime) -> Route:
+    return (await _load_config(session, now)).routes
+
+
+async def mute_stage(
+    session: AsyncSession,
+    now: datetime,
+    extra_firing: Sequence[dict[str, str]] = (),
+    fresh: bool = False,
+) -> muting.MuteStage:
+    """Silences active at `now`, maintenance windows and inhibition, in that order."""
+    if fresh:
+        config_changed()
+    config = await _load_config(session, now)
+    muters: list[muting.Muter] = [s for s in config.silences if s.state(now) == "active"]
+    muters += list(config.windows)
+    if config.inhibit_rules:
         firing = await firing_label_sets(session) + list(extra_firing)
-        muters.append(muting.Inhibitor([inhibit_rule(r) for r in rules], firing))
+        muters.append(muting.Inhibitor(config.inhibit_rules, firing))
     return muting.MuteStage(muters)
 
 

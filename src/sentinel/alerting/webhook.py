@@ -3,15 +3,13 @@ The key in the path is the credential (an ingest API key), so plain curl works."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from sentinel.alerting import intake
+from sentinel.alerting.gate import ingest_batch
 from sentinel.alerting.pipeline import IncomingAlert
-from sentinel.alerting.routes import alerting_settings
 from sentinel.alerting.schemas import check_labels
 from sentinel.alerting.severity import Severity
 from sentinel.api.deps import AuthConfigDep, SessionDep
@@ -91,9 +89,8 @@ async def generic_webhook(
     alerts = parsed if isinstance(parsed, list) else [parsed]
     if not alerts:
         raise BadRequest("no alerts in the request")
-    now = datetime.now(UTC)
     incoming = [to_incoming(a) for a in alerts]
-    result = await intake.ingest(session, incoming, now, alerting_settings(request), principal.name)
+    result = await ingest_batch(request, incoming, principal.name)
     return {
         "status": "accepted",
         "alerts": [

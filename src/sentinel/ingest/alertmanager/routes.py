@@ -12,12 +12,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from sentinel import __version__
-from sentinel.alerting import intake
+from sentinel.alerting.gate import alerting_settings, ingest_batch
 from sentinel.alerting.lifecycle import refresh_mutes
 from sentinel.alerting.matchers import Matcher as LabelMatcher
 from sentinel.alerting.matchers import MatcherError, matches_all, parse_matchers
 from sentinel.alerting.models import Alert, AlertGroup, Silence
-from sentinel.alerting.routes import alerting_settings
 from sentinel.alerting.settings_routes import expire, silence_by_uid
 from sentinel.alerting.severity import OPEN_STATUSES
 from sentinel.alerting.store import silence_matchers, silence_rule
@@ -29,6 +28,7 @@ from sentinel.ingest.alertmanager.wire import (
     WebhookMessage,
     WireError,
     decode_postable,
+    from_model,
     iso,
     pydantic_errors,
     to_incoming,
@@ -57,7 +57,7 @@ async def post_alerts(request: Request, principal: Ingester, session: SessionDep
         raise BadRequest(f"at most {settings.max_batch} alerts per request")
     now = _now()
     incoming = [to_incoming(a, "alertmanager", now) for a in alerts]
-    await intake.ingest(session, incoming, now, settings, principal.name)
+    await ingest_batch(request, incoming, principal.name)
     return Response(status_code=200)
 
 
@@ -265,12 +265,14 @@ async def alertmanager_webhook(
     now = _now()
     incoming = []
     for a in message.alerts:
-        item = to_incoming(a, "alertmanager-webhook", now, resolved=a.status == "resolved")
+        item = to_incoming(
+            from_model(a), "alertmanager-webhook", now, resolved=a.status == "resolved"
+        )
         item.expires = False  # Alertmanager sends the resolve itself
         if not item.resolve:
             item.ends_at = None
         incoming.append(item)
-    result = await intake.ingest(session, incoming, now, alerting_settings(request), principal.name)
+    result = await ingest_batch(request, incoming, principal.name)
     return {
         "status": "success",
         "received": result.received,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sentinel.alerting.pipeline import IncomingAlert
 from sentinel.alerting.schemas import check_labels
@@ -34,7 +36,15 @@ class PostableAlert(BaseModel):
         return {k: val for k, val in v.items() if val != ""}  # empty value = absent label
 
 
-POSTABLE = TypeAdapter(list[PostableAlert])
+@dataclass(frozen=True)
+class WireAlert:
+    """One decoded alert of a push: what PostableAlert holds, without pydantic's cost."""
+
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    generator_url: str
 
 
 class WireError(ValueError):
@@ -45,10 +55,6 @@ class WireError(ValueError):
         self.errors = errors
 
 
-def _set(value: datetime | None) -> datetime | None:
-    return None if value is None or value.year <= _ZERO_YEAR else value
-
-
 def pydantic_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [
         {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
@@ -56,40 +62,90 @@ def pydantic_errors(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def decode_postable(body: bytes) -> list[PostableAlert]:
+def _fail(where: str, message: str) -> WireError:
+    return WireError(f"{where}: {message}", [{"field": where, "message": message}])
+
+
+def _strings(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise _fail(where, "must be an object of string values")
+    return value
+
+
+def _time(value: Any, where: str) -> datetime | None:
+    """RFC 3339 (Go's nanoseconds included); Go's zero time means "not set"."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _fail(where, "must be an RFC 3339 timestamp")
     try:
-        alerts = POSTABLE.validate_json(body)
-    except ValidationError as exc:
-        errors = pydantic_errors(exc)
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
-        raise WireError(f"invalid alerts: {summary}", errors) from None
-    for i, a in enumerate(alerts):
-        starts, ends = _set(a.startsAt), _set(a.endsAt)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(where, f"{value[:40]!r} is not an RFC 3339 timestamp") from None
+    if parsed.year <= _ZERO_YEAR:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def decode_postable(body: bytes) -> list[WireAlert]:
+    """Decode and validate a whole push; the first problem rejects it (nothing is stored)."""
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise WireError(f"the body is not valid JSON: {exc}", []) from None
+    if not isinstance(raw, list):
+        raise _fail("body", "must be a JSON list of alerts")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise _fail(f"{i}", "each alert must be an object")
+        labels = _strings(item.get("labels"), f"{i}.labels")
+        try:
+            check_labels(labels)
+        except ValueError as exc:
+            raise _fail(f"{i}.labels", str(exc)) from None
+        labels = {k: v for k, v in labels.items() if v != ""}  # empty value = absent label
+        if not labels:
+            raise _fail(f"{i}.labels", "at least one label must have a non-empty value")
+        starts = _time(item.get("startsAt"), f"{i}.startsAt")
+        ends = _time(item.get("endsAt"), f"{i}.endsAt")
         if starts and ends and ends < starts:
-            raise WireError(
-                f"alert {i}: start time must be before end time",
-                [{"field": f"{i}.endsAt", "message": "start time must be before end time"}],
+            raise _fail(f"{i}.endsAt", "start time must be before end time")
+        url = item.get("generatorURL") or ""
+        if not isinstance(url, str):
+            raise _fail(f"{i}.generatorURL", "must be a string")
+        out.append(
+            WireAlert(
+                labels, _strings(item.get("annotations"), f"{i}.annotations"), starts, ends, url
             )
-    return alerts
+        )
+    return out
 
 
-def to_incoming(
-    a: PostableAlert, source: str, now: datetime, resolved: bool = False
-) -> IncomingAlert:
+def to_incoming(a: WireAlert, source: str, now: datetime, resolved: bool = False) -> IncomingAlert:
     """Alertmanager semantics: labels are identity; endsAt in the past resolves; no
     endsAt means the alert expires after the resolve timeout unless re-sent."""
-    ends = _set(a.endsAt)
     return IncomingAlert(
         labels=a.labels,
         source=source,
         severity=severity_from_label(a.labels.get("severity")),
         annotations=a.annotations,
-        starts_at=_set(a.startsAt) or now,
-        ends_at=ends,
+        starts_at=a.starts_at or now,
+        ends_at=a.ends_at,
         resolve=resolved,
-        generator_url=a.generatorURL,
-        expires=ends is None,
+        generator_url=a.generator_url,
+        expires=a.ends_at is None,
     )
+
+
+def from_model(a: PostableAlert) -> WireAlert:
+    return WireAlert(a.labels, a.annotations, _set(a.startsAt), _set(a.endsAt), a.generatorURL)
+
+
+def _set(value: datetime | None) -> datetime | None:
+    return None if value is None or value.year <= _ZERO_YEAR else value
 
 
 def iso(value: datetime) -> str:

@@ -10,8 +10,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from sentinel.alerting import intake
-from sentinel.alerting.routes import alerting_settings
+from sentinel.alerting.gate import ingest_batch
 from sentinel.api.deps import AuthConfigDep, SessionDep
 from sentinel.api.errors import Problem
 from sentinel.auth.roles import Permission
@@ -49,7 +48,7 @@ async def enqueue(request: Request, session: SessionDep, config: AuthConfigDep) 
         alert, dedup_key = decode_event(raw, principal.name, now)
     except InvalidEvent as exc:
         return _invalid(exc.errors)
-    await intake.ingest(session, [alert], now, alerting_settings(request), principal.name)
+    await ingest_batch(request, [alert], principal.name)
     return JSONResponse(
         {"status": "success", "message": "Event processed", "dedup_key": dedup_key},
         status_code=202,
