@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentinel import __version__
@@ -131,6 +131,18 @@ class Settings(BaseSettings):
             raise ValueError("log level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError(
+                "TLS needs both SENTINEL_TLS_CERT_FILE and SENTINEL_TLS_KEY_FILE (only one is set)"
+            )
+        return self
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls_cert_file is not None and self.tls_key_file is not None
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -142,7 +154,13 @@ class Settings(BaseSettings):
         """
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.secret_key_file or self.data_dir / "secret.key"
+        if self.secret_key_file is not None:
+            # A configured file that is missing is a mistake (a wrong mount path), not a
+            # reason to invent a key that the other replicas will not share.
+            if not self.secret_key_file.is_file():
+                raise ValueError(f"SENTINEL_SECRET_KEY_FILE {self.secret_key_file} does not exist")
+            return self.secret_key_file.read_text().strip()
+        path = self.data_dir / "secret.key"
         if path.exists():
             return path.read_text().strip()
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,9 @@ async def test_metrics_count_requests_by_route_template(
     )
     assert "sentinel_http_request_duration_seconds_bucket" in text
     assert "process_resident_memory_bytes" in text
+    # The worker never ran in this app: its heartbeat age says so, and the queue is empty.
+    assert "sentinel_worker_heartbeat_age_seconds -1.0" in text
+    assert 'sentinel_jobs{status="pending"} 0.0' in text
 
 
 async def test_metrics_can_require_a_key(

@@ -135,3 +135,39 @@ def test_tls_serves_modern_versions_only(database_url: str, tmp_path: Path) -> N
             httpx.get(f"http://127.0.0.1:{server.port}/health", timeout=3)
     finally:
         stop_server(server)
+
+
+@pytest.mark.parametrize(
+    ("env", "command", "message"),
+    [
+        (
+            {"SENTINEL_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"},
+            "migrate",
+            "cannot use the database at postgresql+asyncpg://postgres@127.0.0.1:1/none",
+        ),
+        ({"SENTINEL_TLS_CERT_FILE": "/etc/hostname"}, "serve", "TLS needs both"),
+        (
+            {"SENTINEL_SECRET_KEY_FILE": "/no/such/secret"},
+            "serve",
+            "/no/such/secret does not exist",
+        ),
+        ({"SENTINEL_PORT": "http"}, "serve", "SENTINEL_PORT"),
+        ({"SENTINEL_MIGRATE_ON_START": "false"}, "serve", "run `sentinel migrate`"),
+    ],
+)
+def test_operator_mistakes_get_one_sentence_and_exit_1(
+    env: dict[str, str], command: str, message: str, tmp_path: Path
+) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SENTINEL_")}
+    base["SENTINEL_DATABASE_URL"] = f"sqlite:///{tmp_path}/fresh.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "sentinel", command],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

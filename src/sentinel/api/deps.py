@@ -16,17 +16,17 @@ from sentinel.config import Settings
 from sentinel.storage.engine import Database
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_auth_config(request: Request) -> AuthConfig:
+async def get_auth_config(request: Request) -> AuthConfig:
     config: AuthConfig = request.app.state.auth
     return config
 
@@ -50,7 +50,7 @@ _bearer = HTTPBearer(
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
 
 
-def presented_credential(
+async def presented_credential(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> str | None:
@@ -81,9 +81,9 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     async def check(principal: PrincipalDep) -> Principal:
         if not principal.can(permission):
             what = (
-                f"role '{principal.role}'"
+                f"role '{principal.role.value}'"
                 if principal.role
-                else f"key scopes {list(principal.scopes)}"
+                else f"key scopes {[s.value for s in principal.scopes]}"
             )
             raise Forbidden(
                 f"This action needs the '{permission}' permission, which {what} does not grant."

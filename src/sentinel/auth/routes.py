@@ -71,10 +71,16 @@ async def get_user(user_id: int, _: Reader, session: SessionDep) -> UserOut:
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def update_user(
-    user_id: int, body: UserUpdate, actor: PrincipalDep, session: SessionDep
+    user_id: int,
+    body: UserUpdate,
+    actor: PrincipalDep,
+    session: SessionDep,
+    config: AuthConfigDep,
 ) -> UserOut:
     """Admins change anyone; everyone may change their own name, password and time zone."""
-    return UserOut.model_validate(await service.update_user(session, actor, user_id, body))
+    return UserOut.model_validate(
+        await service.update_user(session, actor, user_id, body, config.principals)
+    )
 
 
 @router.get("/teams", response_model=Page[TeamOut])
@@ -109,16 +115,16 @@ async def delete_team(team_id: int, actor: Writer, session: SessionDep) -> Respo
 
 @router.post("/teams/{team_id}/members", response_model=TeamOut)
 async def add_team_member(
-    team_id: int, body: TeamMemberAdd, actor: Writer, session: SessionDep
+    team_id: int, body: TeamMemberAdd, actor: Writer, session: SessionDep, config: AuthConfigDep
 ) -> TeamOut:
-    return await service.add_member(session, actor, team_id, body.user_id)
+    return await service.add_member(session, actor, team_id, body.user_id, config.principals)
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", status_code=204)
 async def remove_team_member(
-    team_id: int, user_id: int, actor: Writer, session: SessionDep
+    team_id: int, user_id: int, actor: Writer, session: SessionDep, config: AuthConfigDep
 ) -> Response:
-    await service.remove_member(session, actor, team_id, user_id)
+    await service.remove_member(session, actor, team_id, user_id, config.principals)
     return Response(status_code=204)
 
 
@@ -136,8 +142,10 @@ async def create_api_key(body: ApiKeyCreate, actor: Admin, session: SessionDep) 
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-async def revoke_api_key(key_id: int, actor: Admin, session: SessionDep) -> Response:
-    await service.revoke_api_key(session, actor, key_id)
+async def revoke_api_key(
+    key_id: int, actor: Admin, session: SessionDep, config: AuthConfigDep
+) -> Response:
+    await service.revoke_api_key(session, actor, key_id, config.principals)
     return Response(status_code=204)
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.api.errors import Conflict, Forbidden, NotFound, Unauthorized
 from sentinel.auth import audit, store
+from sentinel.auth.cache import PrincipalCache
 from sentinel.auth.models import ApiKey, Team, TeamMember, User
 from sentinel.auth.roles import (
     Permission,
@@ -41,14 +43,19 @@ from sentinel.auth.secrets import (
 )
 
 _KEY_TOUCH_INTERVAL = timedelta(minutes=1)
-# Verifying against a dummy hash keeps a login for an unknown email as slow as a real one.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against a dummy hash keeps a login for an unknown email as slow as a real one."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
 class AuthConfig:
     jwt_secret: str
     jwt_ttl: timedelta
+    principals: PrincipalCache = field(default_factory=PrincipalCache)
 
 
 async def login(
@@ -57,7 +64,7 @@ async def login(
     """Exchange an email and password for a session token."""
     user = await store.user_by_email(session, email)
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         raise Unauthorized("Wrong email or password.")
     if not verify_password(user.password_hash, password) or not user.is_active:
         raise Unauthorized("Wrong email or password.")
@@ -68,6 +75,15 @@ async def login(
 
 async def authenticate(session: AsyncSession, config: AuthConfig, credential: str) -> Principal:
     """Resolve a bearer credential (session token or API key) to a principal."""
+    cached = config.principals.get(credential)
+    if cached is not None:
+        return cached
+    principal = await _resolve(session, config, credential)
+    config.principals.put(credential, principal)
+    return principal
+
+
+async def _resolve(session: AsyncSession, config: AuthConfig, credential: str) -> Principal:
     if looks_like_api_key(credential):
         return await _authenticate_key(session, credential)
     try:
@@ -137,7 +153,11 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 
 async def update_user(
-    session: AsyncSession, actor: Principal, user_id: int, data: UserUpdate
+    session: AsyncSession,
+    actor: Principal,
+    user_id: int,
+    data: UserUpdate,
+    principals: PrincipalCache | None = None,
 ) -> User:
     """Change a user. Admins may change anyone; people may change their own name,
     password and time zone."""
@@ -151,13 +171,15 @@ async def update_user(
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
         changes["password"] = "(changed)"  # noqa: S105 - the audit entry says it changed
-    for field in ("name", "role", "is_active", "time_zone"):
-        if field in changes:
-            value = changes[field]
-            setattr(user, field, value.value if isinstance(value, Role) else value)
+    for name in ("name", "role", "is_active", "time_zone"):
+        if name in changes:
+            value = changes[name]
+            setattr(user, name, value.value if isinstance(value, Role) else value)
     audit.record(
         session, actor, "user.update", "user", user.id, {k: str(v) for k, v in changes.items()}
     )
+    if principals is not None:
+        principals.clear()
     return user
 
 
@@ -199,8 +221,8 @@ async def update_team(
     renamed = "name" in changes and changes["name"] != team.name
     if renamed and await store.team_by_name(session, changes["name"]) is not None:
         raise Conflict(f"A team named {changes['name']!r} already exists.")
-    for field, value in changes.items():
-        setattr(team, field, value)
+    for name, value in changes.items():
+        setattr(team, name, value)
     audit.record(session, actor, "team.update", "team", team.id, changes)
     return await get_team(session, team_id)
 
@@ -214,7 +236,11 @@ async def delete_team(session: AsyncSession, actor: Principal, team_id: int) -> 
 
 
 async def add_member(
-    session: AsyncSession, actor: Principal, team_id: int, user_id: int
+    session: AsyncSession,
+    actor: Principal,
+    team_id: int,
+    user_id: int,
+    principals: PrincipalCache | None = None,
 ) -> TeamOut:
     if await store.team_by_id(session, team_id) is None:
         raise NotFound(f"No team with id {team_id}.")
@@ -223,15 +249,23 @@ async def add_member(
         session.add(TeamMember(team_id=team_id, user_id=user_id))
         await session.flush()
         audit.record(session, actor, "team.member.add", "team", team_id, {"user_id": user_id})
+        if principals is not None:
+            principals.clear()
     return await get_team(session, team_id)
 
 
 async def remove_member(
-    session: AsyncSession, actor: Principal, team_id: int, user_id: int
+    session: AsyncSession,
+    actor: Principal,
+    team_id: int,
+    user_id: int,
+    principals: PrincipalCache | None = None,
 ) -> None:
     if await store.remove_membership(session, team_id, user_id) == 0:
         raise NotFound(f"User {user_id} is not a member of team {team_id}.")
     audit.record(session, actor, "team.member.remove", "team", team_id, {"user_id": user_id})
+    if principals is not None:
+        principals.clear()
 
 
 async def create_api_key(
@@ -262,9 +296,13 @@ async def create_api_key(
     return row, made.key
 
 
-async def revoke_api_key(session: AsyncSession, actor: Principal, key_id: int) -> None:
+async def revoke_api_key(
+    session: AsyncSession, actor: Principal, key_id: int, principals: PrincipalCache | None = None
+) -> None:
     row = await session.get(ApiKey, key_id)
     if row is None or row.revoked_at is not None:
         raise NotFound(f"No active API key with id {key_id}.")
     row.revoked_at = datetime.now(UTC)
     audit.record(session, actor, "api_key.revoke", "api_key", key_id, {"name": row.name})
+    if principals is not None:
+        principals.clear()

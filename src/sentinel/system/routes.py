@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
 import time
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from sentinel import __version__
 from sentinel.api.deps import (
@@ -136,7 +137,36 @@ async def _metrics_guard(
         raise Forbidden("Reading metrics needs the 'read' permission.")
 
 
+class WorkerGauges:
+    """The background loop's health, refreshed from the database at each scrape, so that
+    Prometheus can alert on a stalled worker or a growing queue."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.heartbeat_age = Gauge(
+            "sentinel_worker_heartbeat_age_seconds",
+            "Seconds since the most recent heartbeat of any worker loop (-1: never).",
+            registry=registry,
+        )
+        self.jobs = Gauge(
+            "sentinel_jobs", "Background jobs by status.", ["status"], registry=registry
+        )
+
+    async def refresh(self, db: Database) -> None:
+        async with db.transaction() as session:
+            last_seen = await worker_store.latest_heartbeat(session)
+            counts = await worker_store.job_counts(session)
+        age = (datetime.now(UTC) - last_seen).total_seconds() if last_seen else -1.0
+        self.heartbeat_age.set(age)
+        for status in ("pending", "running", "done", "failed"):
+            self.jobs.labels(status).set(counts.get(status, 0))
+
+
 @router.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(_metrics_guard)])
-async def metrics(request: Request) -> Response:
+async def metrics(request: Request, db: Annotated[Database, Depends(get_database)]) -> Response:
     registry: CollectorRegistry = request.app.state.metrics_registry
+    gauges: WorkerGauges | None = getattr(request.app.state, "worker_gauges", None)
+    if gauges is None:
+        gauges = request.app.state.worker_gauges = WorkerGauges(registry)
+    with contextlib.suppress(Exception):  # a database outage must not hide the other metrics
+        await gauges.refresh(db)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
