@@ -108,8 +108,8 @@ async def find_traces(
 
 async def _full_traces(session: SessionDep, trace_ids: list[str]) -> list[dict[str, Any]]:
     spans_by_trace: dict[str, list[Any]] = defaultdict(list)
-    for trace_id in trace_ids:
-        spans_by_trace[trace_id] = await store.trace_spans(session, trace_id)
+    for span in await store.spans_of_traces(session, trace_ids):
+        spans_by_trace[span.trace_id].append(span)
     resource_ids = {s.resource_id for spans in spans_by_trace.values() for s in spans}
     resources = await store.resources(session, resource_ids)
     return [jaeger.trace_json(spans_by_trace[t], resources) for t in trace_ids if spans_by_trace[t]]

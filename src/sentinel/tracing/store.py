@@ -142,6 +142,17 @@ async def trace_spans(session: AsyncSession, trace_id: str) -> list[Span]:
     return list((await session.scalars(stmt)).all())
 
 
+async def spans_of_traces(session: AsyncSession, trace_ids: Sequence[str]) -> list[Span]:
+    if not trace_ids:
+        return []
+    stmt = (
+        select(Span)
+        .where(Span.trace_id.in_(list(trace_ids)))
+        .order_by(Span.trace_id, Span.start_ns, Span.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
 async def resources(session: AsyncSession, ids: set[int]) -> dict[int, SpanResource]:
     if not ids:
         return {}

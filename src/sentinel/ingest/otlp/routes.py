@@ -10,7 +10,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from sentinel.api.deps import Ingester
 from sentinel.ingest.otlp import protocol, traces
-from sentinel.ingest.otlp.protocol import Encoding, OtlpReply, Overloaded, Signal
+from sentinel.ingest.otlp.protocol import Encoding, OtlpReply, Overloaded, Signal, WriteGate
 from sentinel.ingest.otlp.values import OtlpFormatError
 from sentinel.tracing.ingest import store_spans
 from sentinel.tracing.records import SpanBatch
@@ -36,8 +36,11 @@ async def export(
     signal: Signal,
     decoders: dict[Encoding, Callable[[bytes], Any]],
     store: Callable[[Any], Awaitable[None]],
+    gate: WriteGate,
 ) -> Response:
-    """The OTLP/HTTP export flow, the same for every signal."""
+    """The OTLP/HTTP export flow, the same for every signal: negotiate (415), admit (429),
+    decode (400), store (committed before the answer), answer in the request's encoding
+    with partialSuccess. Decoded batches need `rejected` and `problems`."""
     encoding = protocol.negotiate(request.headers.get("content-type"))
     if encoding is None:
         return _response(
@@ -48,7 +51,6 @@ async def export(
                 "application/x-protobuf or application/json.",
             )
         )
-    gate = request.app.state.tracing.gate
     try:
         with gate.admit():
             body = await request.body()
@@ -91,4 +93,5 @@ async def export_traces(request: Request, _principal: Ingester) -> Response:
         TRACES,
         {Encoding.PROTOBUF: traces.decode_protobuf, Encoding.JSON: traces.decode_json},
         store,
+        runtime.gate,
     )
