@@ -20,6 +20,7 @@ from prometheus_client import (
 
 from sentinel import __version__
 from sentinel.alerting import routes as alerting_routes
+from sentinel.alerting import rule_routes as alerting_rule_routes
 from sentinel.alerting import settings_routes as alerting_settings_routes
 from sentinel.alerting import tasks as alerting_tasks
 from sentinel.alerting import webhook as alerting_webhook
@@ -52,8 +53,8 @@ def build_registry() -> JobRegistry:
     worker_tasks.register(registry)
     tracing_tasks.register(registry)
     alerting_tasks.register(registry)
-    slo_tasks.register(registry)
     logs_setup.register(registry)
+    slo_tasks.register(registry)
     return registry
 
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         alerting_routes.router,
         alerting_settings_routes.router,
+        alerting_rule_routes.router,
         alerting_webhook.router,
         alertmanager_routes.router,
         pagerduty_routes.router,

@@ -242,3 +242,61 @@ class MaintenanceWindowOut(MaintenanceWindowIn):
     id: int
     created_by: str
     created_at: datetime
+
+
+class RuleIn(BaseModel):
+    """A custom alert rule: `source` measures a value (see /api/alerting/rule-sources),
+    compared with `threshold`; it fires after the breach holds for `for_s` seconds."""
+
+    name: Name
+    source: str = Field(min_length=1, max_length=40)
+    params: dict[str, Any] = Field(default_factory=dict)
+    comparator: Literal[">", ">=", "<", "<=", "==", "!="] = ">"
+    threshold: float
+    for_s: float = Field(0, ge=0, le=7 * 86400)
+    no_data: Literal["ok", "alerting", "keep_state", "nodata"] = "ok"
+    severity: Severity = Severity.MEDIUM
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    enabled: bool = True
+
+    _labels = field_validator("labels")(classmethod(lambda cls, v: check_labels(v)))
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, v: dict[str, Any]) -> dict[str, Any]:
+        matchers = v.get("matchers", [])
+        if not isinstance(matchers, list) or not all(isinstance(m, str) for m in matchers):
+            raise ValueError("params.matchers must be a list of matcher strings")
+        check_matchers(matchers)
+        window = v.get("window_s", 300)
+        if not isinstance(window, int | float) or not 1 <= window <= 30 * 86400:
+            raise ValueError("params.window_s must be a number of seconds (1 to 30 days)")
+        return v
+
+
+class RuleOut(RuleIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    state: str
+    state_since: datetime | None
+    last_eval_at: datetime | None
+    last_value: float | None
+    created_at: datetime
+
+
+class RuleStateChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    from_state: str
+    to_state: str
+    value: float | None
+
+
+class RuleSourceOut(BaseModel):
+    name: str
+    description: str
+    wired: bool

@@ -1,0 +1,112 @@
+"""Where a rule's value comes from: a small pluggable interface.
+
+A source measures one number over a window (or None when there is no data). Sources over
+alerting's own data are wired here. The tracing and logs domains are being built beside
+this one; their sources plug in with `register()` under the names reserved below, and
+until then a rule naming them is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.alerting.matchers import Matcher, matches_all, parse_matchers
+from sentinel.alerting.models import Alert, AlertOccurrence
+from sentinel.alerting.pipeline import match_labels
+from sentinel.alerting.severity import OPEN_STATUSES
+
+Measure = Callable[[AsyncSession, dict[str, Any], datetime], Awaitable[float | None]]
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    name: str
+    description: str
+    measure: Measure | None  # None: reserved, not wired yet
+
+
+_SOURCES: dict[str, RuleSource] = {}
+
+# Extension points for the other domains (span error rate, latency percentiles, log
+# counts and patterns, SLO burn rate). Each domain calls register() with its measure.
+RESERVED = {
+    "span_error_rate": "errors / spans of a service (and operation) over the window",
+    "span_latency_percentile": "p50/p95/p99 span duration of a service/operation, ms",
+    "log_count": "log records matching a query/level/service over the window",
+    "log_pattern_count": "records of one log pattern over the window",
+    "slo_burn_rate": "error-budget burn rate of an SLO over the window",
+}
+
+
+def register(name: str, description: str, measure: Measure) -> None:
+    """Plug in a source (called by the domain that owns the data)."""
+    _SOURCES[name] = RuleSource(name, description, measure)
+
+
+def get(name: str) -> RuleSource | None:
+    found = _SOURCES.get(name) or _BUILTIN.get(name)
+    if found is None and name in RESERVED:
+        return RuleSource(name, RESERVED[name], None)
+    return found
+
+
+def available() -> list[RuleSource]:
+    wired = list({**_BUILTIN, **_SOURCES}.values())
+    reserved = [RuleSource(n, d, None) for n, d in RESERVED.items() if n not in _SOURCES]
+    return sorted(wired + reserved, key=lambda s: s.name)
+
+
+def _matchers(params: dict[str, Any]) -> list[Matcher]:
+    return [m for text in params.get("matchers", []) for m in parse_matchers(text)]
+
+
+def _window(params: dict[str, Any]) -> timedelta:
+    return timedelta(seconds=float(params.get("window_s", 300)))
+
+
+async def _alert_count(session: AsyncSession, params: dict[str, Any], now: datetime) -> float:
+    """Alert occurrences that started in the window, among alerts matching `matchers`."""
+    matchers = _matchers(params)
+    rows = await session.execute(
+        select(Alert.labels, Alert.alert_name, Alert.service, Alert.severity, func.count())
+        .join(AlertOccurrence, AlertOccurrence.alert_id == Alert.id)
+        .where(AlertOccurrence.started_at >= now - _window(params))
+        .group_by(Alert.id, Alert.labels, Alert.alert_name, Alert.service, Alert.severity)
+    )
+    return float(
+        sum(
+            n
+            for lb, name, svc, sev, n in rows
+            if matches_all(matchers, match_labels(lb, name, svc, sev))
+        )
+    )
+
+
+async def _open_alerts(session: AsyncSession, params: dict[str, Any], now: datetime) -> float:
+    """Open (firing, acknowledged or silenced) alerts matching `matchers`."""
+    matchers = _matchers(params)
+    rows = await session.execute(
+        select(Alert.labels, Alert.alert_name, Alert.service, Alert.severity).where(
+            Alert.status.in_(OPEN_STATUSES)
+        )
+    )
+    return float(sum(1 for r in rows if matches_all(matchers, match_labels(*r))))
+
+
+_BUILTIN = {
+    s.name: s
+    for s in (
+        RuleSource(
+            "alert_count",
+            "alert occurrences started in the window (params: matchers, window_s)",
+            _alert_count,
+        ),
+        RuleSource("open_alerts", "alerts open now (params: matchers)", _open_alerts),
+    )
+}
