@@ -69,12 +69,16 @@ class AlertOccurrence(Base):
 
 class AlertEvent(Base):
     """Lifecycle events (fired, grouped, routed, acknowledged, silenced, unsilenced,
-    resolved), in id order: the notification and incident layers read this like a log."""
+    resolved) per alert, and `notify` per group when its timers say a notification is due
+    (alert_id is then empty), in id order: the notification and incident layers read this
+    like a log."""
 
     __tablename__ = "alert_events"
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     group_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)

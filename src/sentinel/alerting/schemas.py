@@ -103,7 +103,7 @@ class AlertEventOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    alert_id: int
+    alert_id: int | None
     group_id: int | None
     kind: str
     at: datetime
