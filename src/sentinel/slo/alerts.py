@@ -1,11 +1,13 @@
 """SLO alerts into the alerting pipeline: one alert per SLO and severity (page, ticket)
 plus a predicted-breach alert, each with labels slo, service, severity. Firing alerts are
 re-sent every evaluation (the pipeline deduplicates them by fingerprint and keeps the
-current value); when the burn stops an explicit resolve is sent."""
+current value); when the burn stops an explicit resolve is sent. A cycle sends all its
+alerts to the pipeline as one batch."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,63 +40,79 @@ def alert_labels(slo: Slo, condition: str) -> dict[str, str]:
     }
 
 
+@dataclass
+class AlertChange:
+    slo: Slo
+    condition: str  # "page" | "ticket" | "breach"
+    firing: bool
+    summary: str = ""
+    value: float | None = None
+    threshold: float | None = None
+
+    def incoming(self, now: datetime) -> IncomingAlert:
+        labels = alert_labels(self.slo, self.condition)
+        return IncomingAlert(
+            labels=labels,
+            source="slo",
+            severity=PIPELINE_SEVERITY[labels["severity"]],
+            annotations={"summary": self.summary} if self.summary else {},
+            resolve=not self.firing,
+            ends_at=None if self.firing else now,
+            alert_type="slo_predicted_breach" if self.condition == "breach" else "slo_burn_rate",
+            current_value=self.value,
+            threshold_value=self.threshold,
+            title=self.summary or f"{labels['alertname']} {self.slo.name}",
+        )
+
+
+async def publish_slo_alerts(
+    session: AsyncSession, changes: Sequence[AlertChange], now: datetime, config: AlertingSettings
+) -> list[int | None]:
+    """Fire or resolve SLO alerts through the alerting service; returns their alert ids."""
+    if not changes:
+        return []
+    incoming = [c.incoming(now) for c in changes]
+    result = await intake.ingest(session, incoming, now, config, "slo")
+    return [result.ids.get(a.fingerprint) for a in incoming]
+
+
 async def publish_slo_alert(
-    session: AsyncSession,
-    slo: Slo,
-    condition: str,
-    *,
-    firing: bool,
-    now: datetime,
-    summary: str = "",
-    value: float | None = None,
-    threshold: float | None = None,
-    config: AlertingSettings | None = None,
+    session: AsyncSession, change: AlertChange, now: datetime, config: AlertingSettings
 ) -> int | None:
-    """Fire (or resolve) one SLO alert through the alerting service; returns its id."""
-    labels = alert_labels(slo, condition)
-    alert = IncomingAlert(
-        labels=labels,
-        source="slo",
-        severity=PIPELINE_SEVERITY[labels["severity"]],
-        annotations={"summary": summary} if summary else {},
-        resolve=not firing,
-        ends_at=None if firing else now,
-        alert_type="slo_burn_rate" if condition != "breach" else "slo_predicted_breach",
-        current_value=value,
-        threshold_value=threshold,
-        title=summary or f"{labels['alertname']} {slo.name}",
-    )
-    result = await intake.ingest(session, [alert], now, config or AlertingSettings(), "slo")
-    return result.ids.get(alert.fingerprint)
+    """One SLO alert (see publish_slo_alerts)."""
+    return (await publish_slo_alerts(session, [change], now, config))[0]
+
+
+Plan = tuple[Slo, dict[str, dict[str, Any]], Sequence[SloAlertState]]
 
 
 async def apply_alert_states(
-    session: AsyncSession,
-    slo: Slo,
-    desired: dict[str, dict[str, Any]],
-    now: datetime,
-    config: AlertingSettings,
-    known: Sequence[SloAlertState],
+    session: AsyncSession, plans: Sequence[Plan], now: datetime, config: AlertingSettings
 ) -> None:
-    """Bring the SLO's alerts to `desired` (condition → firing, value, threshold, summary),
-    sending fires and resolves to the alerting pipeline and recording the state."""
-    states = {s.condition: s for s in known}
-    for condition, want in desired.items():
-        state = states.get(condition)
-        was_firing = state is not None and state.state == "firing"
-        if not want["firing"] and not was_firing:
-            continue
-        alert_id = await publish_slo_alert(
-            session,
-            slo,
-            condition,
-            firing=want["firing"],
-            now=now,
-            summary=want.get("summary", ""),
-            value=want.get("value"),
-            threshold=want.get("threshold"),
-            config=config,
-        )
+    """Bring each SLO's alerts to its desired state (condition → firing, value,
+    threshold, summary): fires and re-sends while firing, one resolve when it stops."""
+    changes: list[AlertChange] = []
+    targets: list[tuple[Slo, SloAlertState | None, dict[str, Any], str]] = []
+    for slo, desired, known in plans:
+        states = {s.condition: s for s in known}
+        for condition, want in desired.items():
+            state = states.get(condition)
+            was_firing = state is not None and state.state == "firing"
+            if not want["firing"] and not was_firing:
+                continue
+            changes.append(
+                AlertChange(
+                    slo,
+                    condition,
+                    want["firing"],
+                    want.get("summary", ""),
+                    want.get("value"),
+                    want.get("threshold"),
+                )
+            )
+            targets.append((slo, state, want, condition))
+    ids = await publish_slo_alerts(session, changes, now, config)
+    for (slo, state, want, condition), alert_id in zip(targets, ids, strict=True):
         new_state = "firing" if want["firing"] else "ok"
         if state is None:
             state = SloAlertState(
@@ -119,4 +137,4 @@ async def resolve_all(session: AsyncSession, slo: Slo, now: datetime) -> None:
         s.condition: {"firing": False} for s in known if s.state == "firing"
     }
     if desired:
-        await apply_alert_states(session, slo, desired, now, AlertingSettings(), known)
+        await apply_alert_states(session, [(slo, desired, known)], now, AlertingSettings())

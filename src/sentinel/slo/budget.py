@@ -48,7 +48,8 @@ class EventTotals:
 
 def slice_is_bad(good: float, total: float, slice_target: float) -> bool:
     """A minute with events is a bad slice when its ratio is below the slice target."""
-    return total > 0 and good / total < slice_target
+    # Written as SQL writes it (good < total * target), so both count the same minutes.
+    return total > 0 and good < total * slice_target
 
 
 @dataclass(frozen=True)

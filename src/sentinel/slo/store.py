@@ -169,12 +169,13 @@ async def range_totals(
     # Four columns per range: keep statements well under SQLite's 2,000-column limit.
     for n in range(0, len(hour_parts), 100):
         part = hour_parts[n : n + 100]
-        await _accumulate(session, SloHour, SloHour.hour, ids, part, result, None)
-    if minute_parts:
-        thresholds = {s.id: slice_target(s) for s in slos}
-        await _accumulate(
-            session, SloMinute, SloMinute.minute, ids, minute_parts, result, thresholds
-        )
+        await _accumulate(session, SloHour, SloHour.hour, ids, part, result, False)
+    # Edge minutes lie in a few short stretches (now, and the far end of each window):
+    # one query per stretch, so no query scans the days of minutes in between.
+    for cluster in _clusters(minute_parts, gap=120):
+        for n in range(0, len(cluster), 100):
+            part = cluster[n : n + 100]
+            await _accumulate(session, SloMinute, SloMinute.minute, ids, part, result, True)
     return result
 
 
@@ -185,14 +186,21 @@ async def _accumulate(
     ids: list[int],
     parts: list[tuple[int, Range]],
     result: dict[int, list[EventTotals]],
-    thresholds: dict[int, float] | None,
+    per_minute: bool,
 ) -> None:
     columns: list[Any] = []
+    if per_minute:
+        # Minute slices are judged against each SLO's slice target, as the hour rollups are.
+        threshold = func.coalesce(Slo.timeslice_target, Slo.target)
+        is_bad = and_(model.total > 0, model.good < model.total * threshold)
     for _, (a, b) in parts:
         inside = and_(key >= a, key < b)
         columns.append(func.sum(case((inside, model.good), else_=0)))
         columns.append(func.sum(case((inside, model.total), else_=0)))
-        if thresholds is None:
+        if per_minute:
+            columns.append(func.sum(case((and_(inside, is_bad), 1), else_=0)))
+            columns.append(func.sum(case((and_(inside, model.total > 0), 1), else_=0)))
+        else:
             columns.append(func.sum(case((inside, model.bad_slices), else_=0)))
             columns.append(func.sum(case((inside, model.slices), else_=0)))
     low = min(a for _, (a, _b) in parts)
@@ -200,24 +208,31 @@ async def _accumulate(
     where = [key >= low, key < high, or_(*[and_(key >= a, key < b) for _, (a, b) in parts])]
     for chunk in _chunks(ids, 900):
         stmt = select(model.slo_id, *columns).where(model.slo_id.in_(chunk), *where)
-        if thresholds is not None:
-            # Edge minutes are few: return them per minute and count slices in Python.
-            stmt = select(model.slo_id, key, model.good, model.total).where(
-                model.slo_id.in_(chunk), *where
-            )
-            for slo_id, minute, good, total in await session.execute(stmt):
-                bad = int(slice_is_bad(good, total, thresholds[slo_id]))
-                one = EventTotals(good, total, bad, int(total > 0))
-                for index, (a, b) in parts:
-                    if a <= minute < b:
-                        result[slo_id][index] = result[slo_id][index] + one
-            continue
+        if per_minute:
+            stmt = stmt.join(Slo, Slo.id == model.slo_id)
         for row in await session.execute(stmt.group_by(model.slo_id)):
             slo_id, values = row[0], row[1:]
+            totals = result[slo_id]
             for n, (index, _r) in enumerate(parts):
                 g, t, bad, slices = values[4 * n : 4 * n + 4]
-                part = EventTotals(float(g or 0), float(t or 0), int(bad or 0), int(slices or 0))
-                result[slo_id][index] = result[slo_id][index] + part
+                if t or g or bad or slices:
+                    part = EventTotals(
+                        float(g or 0), float(t or 0), int(bad or 0), int(slices or 0)
+                    )
+                    totals[index] = totals[index] + part
+
+
+def _clusters(parts: list[tuple[int, Range]], gap: int) -> list[list[tuple[int, Range]]]:
+    """Group ranges whose spans lie within `gap` minutes of each other."""
+    clusters: list[list[tuple[int, Range]]] = []
+    end = None
+    for item in sorted(parts, key=lambda p: p[1]):
+        if end is None or item[1][0] - end > gap:
+            clusters.append([])
+            end = item[1][1]
+        clusters[-1].append(item)
+        end = max(end, item[1][1])
+    return clusters
 
 
 def _chunks(values: list[int], size: int) -> Iterable[list[int]]:

@@ -4,9 +4,9 @@ status snapshot, and fire or resolve its burn-rate and predicted-breach alerts."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting.config import AlertingSettings
@@ -69,6 +69,9 @@ async def _evaluate(
     statuses = await compute_statuses(session, slos, now)
     states = await service.alert_states(session, [s.id for s in slos])
     trends = await _recent_snapshots(session, slos, statuses)
+    plans: list[alerts.Plan] = []
+    snapshots: list[dict[str, Any]] = []
+    marks: list[dict[str, Any]] = []
     for slo in slos:
         st = statuses[slo.id]
         desired = {"page": _burn_alert(st, "page"), "ticket": _burn_alert(st, "ticket")}
@@ -87,29 +90,40 @@ async def _evaluate(
                     f"{p.confidence:.2f}); {st.budget.remaining_ratio:.1%} left",
                 }
         desired["breach"] = breach
-        await alerts.apply_alert_states(
-            session, slo, desired, now, alerting, states.get(slo.id, [])
-        )
+        plans.append((slo, desired, states.get(slo.id, [])))
         due = slo.last_snapshot_at is None or now - slo.last_snapshot_at >= timedelta(
             minutes=settings.snapshot_minutes
         )
         firing = [k for k, v in desired.items() if v["firing"]]
         if due or firing:
-            session.add(
-                SloSnapshot(
-                    slo_id=slo.id,
-                    at=st.now,
-                    sli=st.budget.sli,
-                    remaining_ratio=st.budget.remaining_ratio,
-                    good=st.totals.good,
-                    total=st.totals.total,
-                    burn_rates={format_duration(w): b.rate for w, b in st.burn.items()},
-                    firing=firing,
-                    source_error=slo.source_error,
-                )
+            snapshots.append(
+                {
+                    "slo_id": slo.id,
+                    "at": st.now,
+                    "sli": st.budget.sli,
+                    "remaining_ratio": st.budget.remaining_ratio,
+                    "good": st.totals.good,
+                    "total": st.totals.total,
+                    "burn_rates": {format_duration(w): b.rate for w, b in st.burn.items()},
+                    "firing": firing,
+                    "source_error": slo.source_error,
+                }
             )
-            slo.last_snapshot_at = now
-        slo.last_evaluated_at = now
+        marks.append({"b_id": slo.id, "b_at": now, "b_snap": now if due or firing else None})
+    await alerts.apply_alert_states(session, plans, now, alerting)
+    # Bulk statements: one per cycle chunk, not one per SLO.
+    if snapshots:
+        await session.execute(insert(SloSnapshot), snapshots)
+    table = cast(Table, Slo.__table__)
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            last_evaluated_at=bindparam("b_at"),
+            last_snapshot_at=func.coalesce(bindparam("b_snap"), table.c.last_snapshot_at),
+        ),
+        marks,
+    )
 
 
 async def _recent_snapshots(
