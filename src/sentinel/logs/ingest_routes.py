@@ -69,6 +69,7 @@ async def export_logs(request: Request, _principal: Ingester) -> Response:
         LOGS,
         {Encoding.PROTOBUF: otlp_logs.decode_protobuf, Encoding.JSON: otlp_logs.decode_json},
         store,
+        runtime.gate,
     )
 
 
