@@ -50,6 +50,10 @@ async def test_brief_example_creates_then_dedups(
     assert again.status_code == 200
     assert again.json()["id"] == alert["id"]
     assert again.json()["count"] == 2 and again.json()["current_value"] == 1400.0
+    minimal = {"service_name": "my-service", "alert_name": "high_latency", "severity": "high"}
+    third = (await client.post("/api/alerts", json=minimal, headers=ingest_headers)).json()
+    assert third["count"] == 3 and third["title"] == "High latency detected"
+    assert third["description"] == BRIEF["description"] and third["current_value"] == 1400.0
     kinds = await _kinds(client, admin_headers, alert["id"])
     assert kinds == ["fired", "grouped", "routed"]
     active = await client.get("/api/alerts/active", headers=admin_headers)

@@ -103,6 +103,7 @@ def test_alternating_alert_is_fully_flapping_and_recent_changes_weigh_more() -> 
     new_change = ["a"] * 20 + ["b"]
     assert state_change_percent(new_change) > state_change_percent(old_change)
     assert state_change_percent(["a"] * 100 + ["b", "a"] * 10 + ["b"]) > 99  # only last 21
+    assert state_change_percent(["firing", "resolved"]) == 0.0  # too little history
 
 
 @given(st.floats(0, 100), st.booleans())

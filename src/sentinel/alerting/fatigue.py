@@ -54,11 +54,13 @@ def score(s: NoiseStats) -> tuple[int, dict[str, float]]:
     """The fatigue score and its parts (each part's points)."""
     if s.fires == 0:
         return 0, {}
+    # Shares mean little for a handful of alerts, so they count fully from 5 fires on.
+    volume = min(1.0, s.fires / 5)
     parts = {
         "frequency": 35 * min(1.0, fires_per_day(s) / NOISY_FIRES_PER_DAY),
-        "unacknowledged": 25 * (1 - s.acknowledged / s.fires),
-        "low_severity": 15 * (s.low_severity / s.fires),
-        "self_resolving": 15 * (s.self_resolved / s.fires),
+        "unacknowledged": 25 * volume * (1 - s.acknowledged / s.fires),
+        "low_severity": 15 * volume * (s.low_severity / s.fires),
+        "self_resolving": 15 * volume * (s.self_resolved / s.fires),
         "flapping": 10 * min(1.0, s.flap_percent / 100),
     }
     total = round(min(100.0, sum(parts.values())))

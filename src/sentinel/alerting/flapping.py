@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 WINDOW = 21
+# Below this many states there is too little history to call anything flapping: one
+# fire and one resolve is a 100% change rate and says nothing.
+MIN_STATES = 6
 HIGH_THRESHOLD = 50.0
 LOW_THRESHOLD = 25.0
 
@@ -29,7 +32,7 @@ def state_change_percent(states: Sequence[S]) -> float:
     """Weighted % of state changes among the last 21 states (oldest first)."""
     recent = list(states)[-WINDOW:]
     changes = len(recent) - 1
-    if changes <= 0:
+    if len(recent) < MIN_STATES:
         return 0.0
     total = sum(_weight(i, changes) for i in range(changes))
     changed = sum(_weight(i, changes) for i in range(changes) if recent[i] != recent[i + 1])

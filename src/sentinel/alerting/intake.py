@@ -62,6 +62,24 @@ def _event(
     }
 
 
+def _refresh_params(
+    alerts: list[IncomingAlert], known: dict[str, Known], now: datetime, timeout: timedelta
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "b_id": known[a.fingerprint].id,
+            "b_now": now,
+            "b_ends": expected_end(a, now, timeout),
+            "b_value": a.current_value,
+            "b_annotations": a.annotations,
+            "b_severity": a.severity.value,
+            "b_title": a.title,
+            "b_description": a.description,
+        }
+        for a in alerts
+    ]
+
+
 def _new_row(a: IncomingAlert, now: datetime, ends: datetime | None) -> dict[str, Any]:
     return {
         "fingerprint": a.fingerprint,
@@ -70,7 +88,7 @@ def _new_row(a: IncomingAlert, now: datetime, ends: datetime | None) -> dict[str
         "alert_name": a.alert_name,
         "service": a.service,
         "alert_type": a.alert_type,
-        "title": a.title,
+        "title": a.title or a.alert_name,
         "description": a.description,
         "severity": a.severity.value,
         "status": AlertStatus.FIRING.value,
@@ -99,11 +117,14 @@ _REFRESH = (
         current_value=func.coalesce(
             bindparam("b_value", type_=A.c.current_value.type), A.c.current_value
         ),
-        annotations=bindparam("b_annotations", type_=A.c.annotations.type),
         severity=bindparam("b_severity"),
-        title=bindparam("b_title"),
-        description=bindparam("b_description"),
+        # A re-send without a title or description keeps the ones the alert has.
+        title=func.coalesce(func.nullif(bindparam("b_title"), ""), A.c.title),
+        description=func.coalesce(func.nullif(bindparam("b_description"), ""), A.c.description),
     )
+)
+_REFRESH_ANNOTATIONS = _REFRESH.values(
+    annotations=bindparam("b_annotations", type_=A.c.annotations.type)
 )
 
 _REOPEN = (
@@ -234,29 +255,19 @@ async def ingest(
                     "b_threshold": a.threshold_value,
                     "b_annotations": a.annotations,
                     "b_severity": a.severity.value,
-                    "b_title": a.title,
+                    "b_title": a.title or a.alert_name,
                     "b_description": a.description,
                 }
                 for a in plan[Transition.REOPEN]
             ],
         )
     if plan[Transition.REFRESH]:
-        await session.execute(
-            _REFRESH,
-            [
-                {
-                    "b_id": known[a.fingerprint].id,
-                    "b_now": now,
-                    "b_ends": expected_end(a, now, timeout),
-                    "b_value": a.current_value,
-                    "b_annotations": a.annotations,
-                    "b_severity": a.severity.value,
-                    "b_title": a.title,
-                    "b_description": a.description,
-                }
-                for a in plan[Transition.REFRESH]
-            ],
-        )
+        # Senders that send no annotations on a repeat (the brief's API) keep the old ones.
+        with_annotations = [a for a in plan[Transition.REFRESH] if a.annotations]
+        without = [a for a in plan[Transition.REFRESH] if not a.annotations]
+        for stmt, group in ((_REFRESH_ANNOTATIONS, with_annotations), (_REFRESH, without)):
+            if group:
+                await session.execute(stmt, _refresh_params(group, known, now, timeout))
     if plan[Transition.ACKNOWLEDGE]:
         params: list[dict[str, Any]] = [
             {"b_id": known[a.fingerprint].id, "b_now": now, "b_by": who}
@@ -449,7 +460,7 @@ async def _place_in_groups(
             same_route = [g for g in candidates if g.route_id == route.id]
             related = related_group(
                 a.service,
-                a.title,
+                a.title or a.alert_name,
                 now,
                 [Candidate(g.id, g.service, g.title, g.created_at) for g in same_route],
                 neighbours(a.service),
@@ -471,7 +482,7 @@ async def _place_in_groups(
         group.labels = group_labels(route.group_by, labels_of[a.fingerprint])
         group.status = "open"
         group.service = a.service
-        group.title = a.title
+        group.title = a.title or a.alert_name
         group.alert_count = 0
         group.group_wait_s = wait
         group.group_interval_s = route.group_interval.total_seconds()

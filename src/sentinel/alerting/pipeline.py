@@ -46,8 +46,8 @@ class IncomingAlert:
             self.service = (
                 self.labels.get("service") or self.labels.get("job") or self.labels.get("app") or ""
             )
-        if not self.title:
-            self.title = self.annotations.get("summary") or self.alert_name
+        if not self.title:  # empty stays empty: a re-send keeps the stored title
+            self.title = self.annotations.get("summary", "")
         if not self.description:
             self.description = self.annotations.get("description", "")
 
