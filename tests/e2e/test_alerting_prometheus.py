@@ -214,3 +214,65 @@ def test_pagerduty_events_trigger_acknowledge_resolve(live_server: LiveServer) -
         assert r.status_code == 202 and r.json()["dedup_key"] == "e2e-1"
         [alert] = _alerts(live_server, admin, source="pagerduty")
         assert alert["status"] == status
+
+
+def test_a_real_alertmanager_forwards_firing_and_resolved_to_the_webhook(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        pytest.skip("alertmanager is not installed (apt-get install prometheus-alertmanager)")
+    (tmp_path / "am.yml").write_text(
+        f"""
+route: {{receiver: sentinel, group_by: [alertname], group_wait: 1s, group_interval: 1s}}
+receivers:
+  - name: sentinel
+    webhook_configs:
+      - url: {live_server.url}/api/integrations/alertmanager
+        send_resolved: true
+        http_config: {{authorization: {{credentials: {INGEST_KEY}}}}}
+"""
+    )
+    port = free_port()
+    log = (tmp_path / "am.log").open("wb")
+    am = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={tmp_path / 'am.yml'}",
+            f"--storage.path={tmp_path / 'am'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        am_url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _ready(am_url), 20, "alertmanager to start")
+        alert = {"labels": {"alertname": "ViaAlertmanager", "instance": "x"}}
+        httpx.post(f"{am_url}/api/v2/alerts", json=[alert]).raise_for_status()
+        admin = live_server.admin_headers()
+        [got] = wait_for(
+            lambda: _alerts(live_server, admin, alert_name="ViaAlertmanager"),
+            20,
+            "the webhook to deliver the firing alert",
+        )
+        assert got["source"] == "alertmanager-webhook" and got["labels"]["instance"] == "x"
+        past = {**alert, "endsAt": "2020-01-01T00:00:00Z", "startsAt": "2019-12-31T00:00:00Z"}
+        httpx.post(f"{am_url}/api/v2/alerts", json=[past]).raise_for_status()
+        wait_for(
+            lambda: _alerts(live_server, admin, alert_name="ViaAlertmanager", status="resolved"),
+            20,
+            "the webhook to deliver the resolve",
+        )
+    finally:
+        am.terminate()
+        am.wait(timeout=10)
+        log.close()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
