@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -90,47 +93,75 @@ def quantile(sketch: DDSketch, q: float) -> float | None:
     return None if value is None else float(value)
 
 
-class MergedBins:
-    """Many encoded sketches merged as plain bin counts: cheaper than DDSketch objects when
-    a read folds thousands of per-minute sketches. Quantiles follow DDSketch exactly (lower
-    rank, the same key -> value mapping), for sketches built with this module's mapping."""
+# (zero count, index of the first bin, contiguous bin counts)
+ParsedBins = tuple[float, int, list[float]]
 
-    __slots__ = ("bins", "count", "zeros")
+
+def parse_bins(data: bytes) -> ParsedBins:
+    """An encoded sketch as plain bins (sparse binCounts folded into the contiguous run)."""
+    message = DDSketchMessage()
+    message.ParseFromString(data)
+    store = message.positiveValues
+    offset = store.contiguousBinIndexOffset
+    counts = list(store.contiguousBinCounts)
+    if store.binCounts:
+        keys = [*store.binCounts.keys(), *range(offset, offset + len(counts))]
+        low, high = min(keys), max(keys)
+        dense = [0.0] * (high - low + 1)
+        for i, value in enumerate(counts):
+            dense[offset - low + i] += value
+        for key, value in store.binCounts.items():
+            dense[key - low] += value
+        offset, counts = low, dense
+    return message.zeroCount, offset, counts
+
+
+class MergedBins:
+    """Many encoded sketches merged as one dense run of bin counts: far cheaper than DDSketch
+    objects when a read folds thousands of per-minute sketches (list-level adds, no per-bin
+    Python work). Quantiles follow DDSketch exactly (lower rank, the same key -> value
+    mapping) for sketches built with this module's mapping."""
+
+    __slots__ = ("count", "dense", "offset", "zeros")
 
     def __init__(self) -> None:
-        self.bins: dict[int, float] = {}
+        self.dense: list[float] = []
+        self.offset = 0
         self.zeros = 0.0
         self.count = 0.0
 
     def add_encoded(self, data: bytes) -> None:
-        message = DDSketchMessage()
-        message.ParseFromString(data)
-        self.zeros += message.zeroCount
-        self.count += message.zeroCount
-        store = message.positiveValues
-        key = store.contiguousBinIndexOffset
-        bins = self.bins
-        for value in store.contiguousBinCounts:
-            if value:
-                bins[key] = bins.get(key, 0.0) + value
-                self.count += value
-            key += 1
-        for key, value in store.binCounts.items():
-            bins[key] = bins.get(key, 0.0) + value
-            self.count += value
+        self.add_parsed(parse_bins(data))
+
+    def add_parsed(self, parsed: ParsedBins) -> None:
+        zeros, offset, counts = parsed
+        self.zeros += zeros
+        self.count += zeros + sum(counts)
+        if not counts:
+            return
+        dense = self.dense
+        if not dense:
+            self.dense, self.offset = list(counts), offset
+            return
+        if offset < self.offset:
+            dense[:0] = [0.0] * (self.offset - offset)
+            self.offset = offset
+        start = offset - self.offset
+        end = start + len(counts)
+        if end > len(dense):
+            dense.extend([0.0] * (end - len(dense)))
+        dense[start:end] = map(operator.add, dense[start:end], counts)
+
+    def merge(self, other: MergedBins) -> None:
+        self.add_parsed((other.zeros, other.offset, other.dense))
 
     def encode(self) -> bytes:
         message = DDSketchMessage(
             mapping=IndexMapping(gamma=_MAPPING.gamma, indexOffset=0.0), zeroCount=self.zeros
         )
-        if self.bins:
-            low, high = min(self.bins), max(self.bins)
-            get = self.bins.get
+        if self.dense:
             message.positiveValues.CopyFrom(
-                Store(
-                    contiguousBinCounts=[get(k, 0.0) for k in range(low, high + 1)],
-                    contiguousBinIndexOffset=low,
-                )
+                Store(contiguousBinCounts=self.dense, contiguousBinIndexOffset=self.offset)
             )
         return bytes(message.SerializeToString())
 
@@ -140,10 +171,7 @@ class MergedBins:
         rank = q * (self.count - 1)
         if rank < self.zeros:
             return 0.0
-        running = self.zeros
-        ordered = sorted(self.bins)
-        for key in ordered:
-            running += self.bins[key]
-            if running > rank:
-                return float(_MAPPING.value(key))
-        return float(_MAPPING.value(ordered[-1]))
+        cumulative = list(itertools.accumulate(self.dense))
+        index = bisect.bisect_right(cumulative, rank - self.zeros)
+        index = min(index, len(cumulative) - 1)
+        return float(_MAPPING.value(self.offset + index))

@@ -19,11 +19,17 @@ class Aggregate:
     duration_sum_ns: int = 0
     bins: sketch.MergedBins = field(default_factory=sketch.MergedBins)
 
-    def add(self, count: int, errors: int, duration_sum_ns: int, blob: bytes) -> None:
+    def add(self, count: int, errors: int, duration_sum_ns: int, bins: sketch.ParsedBins) -> None:
         self.count += count
         self.errors += errors
         self.duration_sum_ns += duration_sum_ns
-        self.bins.add_encoded(blob)
+        self.bins.add_parsed(bins)
+
+    def absorb(self, other: Aggregate) -> None:
+        self.count += other.count
+        self.errors += other.errors
+        self.duration_sum_ns += other.duration_sum_ns
+        self.bins.merge(other.bins)
 
     def summary(self, seconds: float) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -44,24 +50,25 @@ def rollup_statistics(
 ) -> dict[str, Any]:
     """Per service/operation totals and a series bucketed by `step_minutes`, plus totals
     over everything selected. Rows: minute, service, name, count, error_count,
-    duration_sum_ns, sketch."""
-    per_op: dict[tuple[str, str], Aggregate] = {}
+    duration_sum_ns, sketch. Each row is merged once (into its step); operations and the
+    total are merged from the steps."""
     per_op_step: dict[tuple[str, str], dict[int, Aggregate]] = {}
-    overall = Aggregate()
     for minute, service, name, count, errors, total, blob in rows:
-        key = (service, name)
-        per_op.setdefault(key, Aggregate()).add(count, errors, total, blob)
         bucket = first_minute + (minute - first_minute) // step_minutes * step_minutes
-        steps = per_op_step.setdefault(key, {})
-        steps.setdefault(bucket, Aggregate()).add(count, errors, total, blob)
-        overall.add(count, errors, total, blob)
+        steps = per_op_step.setdefault((service, name), {})
+        steps.setdefault(bucket, Aggregate()).add(count, errors, total, sketch.parse_bins(blob))
     seconds = (last_minute - first_minute + 1) * 60
     step_seconds = step_minutes * 60
+    overall = Aggregate()
     operations = []
-    for (service, name), aggregate in sorted(per_op.items()):
+    for (service, name), steps in sorted(per_op_step.items()):
+        aggregate = Aggregate()
+        for step in steps.values():
+            aggregate.absorb(step)
+        overall.absorb(aggregate)
         series = [
             {"time_minute": bucket, **agg.summary(step_seconds)}
-            for bucket, agg in sorted(per_op_step[(service, name)].items())
+            for bucket, agg in sorted(steps.items())
         ]
         operations.append(
             {"service": service, "operation": name, **aggregate.summary(seconds), "series": series}
