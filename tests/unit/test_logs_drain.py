@@ -128,3 +128,13 @@ def test_loghub_grouping_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
     # The bar from the README: match the tuned figures on average with one configuration.
     assert mean >= published
     assert min(results.values()) >= 0.7
+
+
+def test_lines_differing_only_in_digits_still_generalise() -> None:
+    # The shape cache must not freeze a literal with digits into the template.
+    drain = Drain()
+    for i in range(5):
+        drain.add(f"connection reset by peer while reading from db-{i}")
+    [cluster] = drain.clusters.values()
+    assert cluster.template == "connection reset by peer while reading from <*>"
+    assert cluster.size == 5

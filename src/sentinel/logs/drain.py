@@ -69,6 +69,12 @@ class Cluster:
     id: int
     tokens: list[str]
     size: int = 0
+    # A literal token with digits ("db-3", "30s") may still generalise to <*>: lines of
+    # such a cluster take the full path instead of the shape cache.
+    digit_literal: bool = False
+
+    def refresh(self) -> None:
+        self.digit_literal = any(_HAS_DIGIT.search(t) for t in self.tokens)
 
     @property
     def template(self) -> str:
@@ -106,6 +112,7 @@ class Drain:
     def restore(self, cluster_id: int, template: str, size: int) -> Cluster:
         """Put back a stored template (after a restart) under its stored id."""
         cluster = Cluster(cluster_id, template.split(" ") if template else [], size)
+        cluster.refresh()
         self.clusters[cluster_id] = cluster
         self._leaf(cluster.tokens, create=True).clusters.append(cluster)
         self._next_id = max(self._next_id, cluster_id + 1)
@@ -119,8 +126,9 @@ class Drain:
         cached = self._cache.get(shape)
         if cached is not None:
             cluster = self.clusters[cached]
-            cluster.size += 1
-            return cluster, False
+            if not cluster.digit_literal:
+                cluster.size += 1
+                return cluster, False
         masked = mask(message)
         tokens = split_masked(masked)
         leaf = self._leaf(tokens, create=True)
@@ -128,6 +136,7 @@ class Drain:
         changed = False
         if best is None:
             best = Cluster(self._next_id, tokens)
+            best.refresh()
             self._next_id += 1
             self.clusters[best.id] = best
             leaf.clusters.append(best)
@@ -136,6 +145,7 @@ class Drain:
             merged = [a if a == b else WILDCARD for a, b in zip(best.tokens, tokens, strict=True)]
             if merged != best.tokens:
                 best.tokens = merged
+                best.refresh()
                 changed = True
         best.size += 1
         self._cache[shape] = best.id
