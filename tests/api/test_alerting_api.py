@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -332,3 +333,70 @@ async def test_roles_are_enforced_and_missing_things_are_404(
         "/api/alerting/inhibition-rules/999999",
     ):
         assert (await client.get(path, headers=viewer)).status_code == 404, path
+
+
+async def test_maintenance_window_mutes_while_open_and_deleting_it_unmutes(
+    client: httpx.AsyncClient, ingest_headers: H, admin_headers: H
+) -> None:
+    opened = (datetime.now(UTC) - timedelta(hours=1)).strftime("%H:%M")
+    r = await client.post(
+        "/api/alerting/maintenance-windows",
+        json={
+            "name": "now",
+            "matchers": ['service="my-service"'],
+            "weekdays": [0, 1, 2, 3, 4, 5, 6],
+            "start_time": opened,
+            "duration_s": 3 * 3600,
+        },
+        headers=admin_headers,
+    )
+    assert r.status_code == 201, r.text
+    alert = (await client.post("/api/alerts", json=BRIEF, headers=ingest_headers)).json()
+    assert alert["status"] == "silenced" and alert["muted_by"].startswith("maintenance:")
+    assert (
+        await client.delete(
+            f"/api/alerting/maintenance-windows/{r.json()['id']}", headers=admin_headers
+        )
+    ).status_code == 204
+    got = (await client.get(f"/api/alerts/{alert['id']}", headers=admin_headers)).json()
+    assert got["status"] == "firing"
+
+
+async def test_route_update_and_delete_change_where_new_alerts_go(
+    client: httpx.AsyncClient, ingest_headers: H, admin_headers: H
+) -> None:
+    route = {"name": "svc", "matchers": ['service="my-service"'], "receiver": "first"}
+    route_id = (
+        await client.post("/api/alerting/routes", json=route, headers=admin_headers)
+    ).json()["id"]
+    r = await client.put(
+        f"/api/alerting/routes/{route_id}",
+        json={**route, "receiver": "second"},
+        headers=admin_headers,
+    )
+    assert r.status_code == 200 and r.json()["receiver"] == "second"
+    assert (
+        await client.put(
+            f"/api/alerting/routes/{route_id}",
+            json={**route, "parent_id": route_id},
+            headers=admin_headers,
+        )
+    ).status_code == 400  # a cycle
+    a = (await client.post("/api/alerts", json=BRIEF, headers=ingest_headers)).json()
+    group = (await client.get(f"/api/alerts/groups/{a['group_id']}", headers=admin_headers)).json()
+    assert group["receiver"] == "second" and group["route_id"] == route_id
+    assert (
+        await client.delete(f"/api/alerting/routes/{route_id}", headers=admin_headers)
+    ).status_code == 204
+    other = (
+        await client.post(
+            "/api/alerts", json={**BRIEF, "alert_name": "other"}, headers=ingest_headers
+        )
+    ).json()
+    group = (
+        await client.get(f"/api/alerts/groups/{other['group_id']}", headers=admin_headers)
+    ).json()
+    assert group["route_id"] is None and group["receiver"] == "default"
+    assert (
+        await client.get(f"/api/alerting/routes/{route_id}", headers=admin_headers)
+    ).status_code == 404

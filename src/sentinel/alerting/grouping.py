@@ -67,14 +67,24 @@ def flush_decision(
     return FlushDecision.SKIP
 
 
+def _normalise(text: str) -> str:
+    return "".join("#" if ch.isdigit() else ch for ch in text.lower())
+
+
 @lru_cache(maxsize=8192)
 def title_similarity(a: str, b: str) -> float:
     """0..1 similarity of two alert titles, ignoring case and digits (hosts, values)."""
+    return SequenceMatcher(None, _normalise(a), _normalise(b)).ratio()
 
-    def norm(text: str) -> str:
-        return "".join("#" if ch.isdigit() else ch for ch in text.lower())
 
-    return SequenceMatcher(None, norm(a), norm(b)).ratio()
+def titles_alike(a: str, b: str, at_least: float) -> float | None:
+    """The similarity when it is at least `at_least`, else None; the cheap upper bounds
+    are tried first because this runs against every candidate group."""
+    matcher = SequenceMatcher(None, _normalise(a), _normalise(b))
+    if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+        return None
+    score = matcher.ratio()
+    return score if score >= at_least else None
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ def related_group(
         if c.service in neighbours:
             return c.group_id, f"{c.service!r} is a dependency neighbour of {service!r}"
     for c in near:
-        score = title_similarity(title, c.title)
-        if score >= similarity:
+        score = titles_alike(title, c.title, similarity)
+        if score is not None:
             return c.group_id, f"title {score:.0%} similar to {c.title!r}"
     return None
