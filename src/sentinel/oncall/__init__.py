@@ -1,0 +1,1 @@
+"""On-call: schedules (rotations, layers, overrides), escalation policies and the engine."""
