@@ -1,0 +1,2 @@
+"""Incident management: lifecycle, automatic creation from alerts, timeline, runbooks,
+root-cause suggestions and post-mortems."""

@@ -1,0 +1,265 @@
+"""The pure incident core: lifecycle, MTTA/MTTR, creation policy, templates, ranking,
+post-mortem text."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sentinel.alerting.matchers import parse_matchers
+from sentinel.incidents import lifecycle, policy, postmortem, rootcause, templating
+from sentinel.incidents.lifecycle import IllegalTransition, IncidentStatus
+from sentinel.incidents.response_times import percentile, summarize
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+S = IncidentStatus
+
+
+# ------------------------------------------------------------------------ lifecycle
+
+
+def test_the_happy_path_is_allowed_step_by_step() -> None:
+    path = list(IncidentStatus)
+    for current, target in itertools.pairwise(path):
+        lifecycle.check_transition(current, target)
+
+
+def test_illegal_transition_lists_the_allowed_ones() -> None:
+    with pytest.raises(IllegalTransition) as info:
+        lifecycle.check_transition(S.TRIGGERED, S.CLOSED)
+    assert S.RESOLVED in info.value.allowed and S.CLOSED not in info.value.allowed
+    assert "triggered to closed" in str(info.value) and "acknowledged" in str(info.value)
+
+
+def test_closed_is_final_and_resolved_can_reopen() -> None:
+    with pytest.raises(IllegalTransition, match="closed is final"):
+        lifecycle.check_transition(S.CLOSED, S.INVESTIGATING)
+    lifecycle.check_transition(S.RESOLVED, S.INVESTIGATING)
+    with pytest.raises(IllegalTransition):
+        lifecycle.check_transition(S.MONITORING, S.TRIGGERED)
+
+
+@given(st.sampled_from(list(IncidentStatus)), st.sampled_from(list(IncidentStatus)))
+def test_no_state_transitions_to_itself_or_back_to_triggered(
+    a: IncidentStatus, b: IncidentStatus
+) -> None:
+    if a == b or b is S.TRIGGERED:
+        with pytest.raises(IllegalTransition):
+            lifecycle.check_transition(a, b)
+
+
+# ---------------------------------------------------------------- response times
+
+
+def test_mtta_mttr_summary_mean_median_p90() -> None:
+    got = summarize([60, 120, 180, 240, 600])
+    assert got.count == 5 and got.mean_seconds == 240 and got.median_seconds == 180
+    assert got.p90_seconds == pytest.approx(456.0)  # 240 + 0.6 * (600 - 240)
+    assert summarize([]).mean_seconds is None
+
+
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=50))
+def test_percentiles_lie_within_the_data(values: list[float]) -> None:
+    ordered = sorted(values)
+    assert ordered[0] <= percentile(ordered, 0.9) <= ordered[-1]
+    got = summarize(values)
+    assert got.median_seconds is not None and got.p90_seconds is not None
+    assert got.median_seconds <= got.p90_seconds + 1e-6
+
+
+# -------------------------------------------------------------------------- policy
+
+
+def fact(**kw: object) -> policy.AlertFact:
+    base: dict[str, object] = {
+        "alert_id": 1,
+        "severity": "medium",
+        "service": "payments",
+        "labels": {"alertname": "x", "service": "payments"},
+        "at": T0,
+        "group_id": 7,
+        "route_id": 3,
+    }
+    base.update(kw)
+    return policy.AlertFact(**base)  # type: ignore[arg-type]
+
+
+def test_severity_floor_opens_an_incident() -> None:
+    p = policy.CreationPolicy("sev", min_severity="high")
+    assert policy.evaluate([p], fact(severity="medium"), []) is None
+    decision = policy.evaluate([p], fact(severity="critical"), [])
+    assert decision is not None and "critical is at least high" in decision.reason
+
+
+def test_n_alerts_in_a_group_within_m_minutes() -> None:
+    p = policy.CreationPolicy("burst", min_severity=None, group_threshold=3, group_window_s=300)
+    times = [T0 - timedelta(minutes=10), T0 - timedelta(minutes=4), T0 - timedelta(minutes=1), T0]
+    decision = policy.evaluate([p], fact(), times)
+    assert decision is not None and "3 alerts in group 7" in decision.reason
+    assert policy.evaluate([p], fact(), [*times[:2], T0]) is None
+
+
+def test_policy_scoped_to_route_and_labels() -> None:
+    p = policy.CreationPolicy(
+        "db", min_severity="low", route_ids=(9,), matchers=tuple(parse_matchers('team="db"'))
+    )
+    assert policy.evaluate([p], fact(route_id=3), []) is None
+    assert policy.evaluate([p], fact(route_id=9), []) is None  # no team label
+    labelled = fact(route_id=9, labels={"team": "db"})
+    assert policy.evaluate([p], labelled, []) is not None
+
+
+def test_related_alerts_attach_to_the_open_incident() -> None:
+    open_ = [
+        policy.OpenIncident(1, frozenset({7}), frozenset({1}), frozenset({"payments"}), T0),
+        policy.OpenIncident(2, frozenset({8}), frozenset({5}), frozenset({"search"}), T0),
+    ]
+    window = timedelta(minutes=30)
+    assert policy.attach_to(open_, fact(alert_id=99, group_id=8), window).incident_id == 2  # type: ignore[union-attr]
+    same_service = fact(alert_id=42, group_id=None, service="search")
+    assert policy.attach_to(open_, same_service, window).incident_id == 2  # type: ignore[union-attr]
+    later = fact(alert_id=43, group_id=None, service="search", at=T0 + timedelta(hours=2))
+    assert policy.attach_to(open_, later, window) is None
+
+
+# ---------------------------------------------------------------------- templating
+
+
+CTX = {
+    "incident": {"id": 12, "title": "Payments down", "services": ["payments"]},
+    "alerts": [{"labels": {"instance": "pay-1:8080", "k.dotted": "v"}, "service": "payments"}],
+}
+
+
+def test_template_renders_fields_indexes_and_filters() -> None:
+    text = "/restart/{{ alerts[0].labels.instance | urlencode }}?i={{incident.id}}"
+    assert templating.render(text, CTX) == "/restart/pay-1%3A8080?i=12"
+    assert templating.render('{{ alerts[0].labels["k.dotted"] }}', CTX) == "v"
+    body = {"why": "{{ incident.title | upper }}", "n": 3, "list": ["{{ incident.services }}"]}
+    assert templating.render_value(body, CTX) == {
+        "why": "PAYMENTS DOWN",
+        "n": 3,
+        "list": ['["payments"]'],
+    }
+
+
+def test_missing_field_is_a_clear_error() -> None:
+    with pytest.raises(templating.TemplateError, match=r"no field 'owner' \(available: id"):
+        templating.render("{{ incident.owner }}", CTX)
+    with pytest.raises(templating.TemplateError, match=r"no item \[3\]"):
+        templating.render("{{ alerts[3].service }}", CTX)
+    with pytest.raises(templating.TemplateError, match="Unknown filter"):
+        templating.render("{{ incident.id | shell }}", CTX)
+
+
+# ---------------------------------------------------------------------- root cause
+
+
+def series(errors_from: int | None, minutes: range, calls: int = 10) -> list[rootcause.MinutePoint]:
+    return [
+        rootcause.MinutePoint(
+            m, calls, calls // 2 if errors_from is not None and m >= errors_from else 0, 20.0
+        )
+        for m in minutes
+    ]
+
+
+def test_deepest_failing_callee_ranks_first() -> None:
+    minutes = range(100, 130)
+    data = {
+        "frontend": series(121, minutes),  # propagated errors, one minute later
+        "checkout": series(120, minutes),
+        "payments": series(120, minutes),
+        "catalog": series(None, minutes),
+    }
+    edges = [
+        rootcause.EdgeCalls("frontend", "checkout", 100, 40),
+        rootcause.EdgeCalls("checkout", "payments", 100, 50),
+        rootcause.EdgeCalls("frontend", "catalog", 100, 0),
+    ]
+    logs = [
+        rootcause.LogSignal(
+            "new_pattern", "pattern 4", 8.0, "new error pattern", ("payments",), {"pattern_id": 4}
+        )
+    ]
+    alerts = [rootcause.RelatedAlert(1, "frontend", "high", "5xx on frontend", 121)]
+    ranked = rootcause.rank(data, edges, logs, alerts, 115, 130)
+    assert ranked[0].subject == "payments" and ranked[0].kind == "service"
+    ev = ranked[0].evidence
+    assert ev["deepest_failing"] and ev["moved_first"]
+    assert ev["call_path"] == ["frontend", "checkout", "payments"]
+    assert ev["log_signals"] == ["pattern 4"] and ev["series"]
+    subjects = [s.subject for s in ranked]
+    assert "catalog" not in subjects
+    assert subjects.index("checkout") > subjects.index("pattern 4") or ranked[1].score > 0
+    victims = {s.subject: s for s in ranked if s.kind == "service"}
+    assert not victims["checkout"].evidence["deepest_failing"]
+    assert victims["payments"].score > victims["checkout"].score > 0
+
+
+def test_latency_movement_and_untraced_callee() -> None:
+    minutes = range(0, 20)
+    slow = [rootcause.MinutePoint(m, 10, 0, 20.0 if m < 10 else 400.0) for m in minutes]
+    movement = rootcause.detect_movement("api", slow, 10, 20)
+    assert movement is not None and movement.moved_minute == 10
+    assert "p95 400 ms" in movement.reasons[0]
+    data = {"api": series(12, minutes)}
+    edges = [rootcause.EdgeCalls("api", "postgres", 50, 30)]
+    ranked = rootcause.rank(data, edges, [], [], 10, 20)
+    assert ranked[0].subject == "postgres" and "seen by its callers" in ranked[0].summary
+
+
+def test_quiet_window_suggests_nothing() -> None:
+    assert rootcause.rank({"a": series(None, range(0, 10))}, [], [], [], 5, 10) == []
+
+
+# --------------------------------------------------------------------- post-mortem
+
+
+def test_post_mortem_markdown_has_every_section() -> None:
+    incident = {
+        "id": 3,
+        "title": "Checkout errors",
+        "status": "resolved",
+        "severity": "critical",
+        "priority": "P1",
+        "started_at": T0,
+        "acknowledged_at": T0 + timedelta(minutes=2),
+        "resolved_at": T0 + timedelta(minutes=47, seconds=5),
+        "affected_services": ["checkout", "payments"],
+        "commander": "ana",
+        "participants": [{"name": "ana", "role": "commander"}],
+        "root_cause": {"summary": "Bad deploy of payments", "author": "ana", "service": "payments"},
+    }
+    timeline = [{"at": T0, "kind": "created", "author": "system", "message": "opened | auto"}]
+    alerts = [{"alert_id": 1, "alert_name": "5xx", "severity": "high", "service": "checkout"}]
+    suggestions = [
+        {
+            "kind": "service",
+            "subject": "payments",
+            "score": 0.9,
+            "summary": "deepest",
+            "evidence": {"reasons": ["error rate 50%"], "call_path": ["checkout", "payments"]},
+        }
+    ]
+    items = [{"title": "Add canary", "status": "done", "owner": "bo"}]
+    doc = postmortem.build(incident, timeline, alerts, suggestions, items)
+    assert doc["response"]["time_to_acknowledge_seconds"] == 120
+    assert doc["impact"]["duration"] == "47m 5s"
+    md = postmortem.to_markdown(doc)
+    for needle in (
+        "# Post-mortem: Checkout errors",
+        "- Services: checkout, payments",
+        "Time to acknowledge: 2m 0s",
+        "opened \\| auto",
+        "[high] 5xx on checkout",
+        "Bad deploy of payments (recorded by ana)",
+        "**payments** (service, score 0.90)",
+        "call path: checkout → payments",
+        "- [x] Add canary (owner: bo)",
+    ):
+        assert needle in md, needle
