@@ -18,10 +18,22 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from sentinel.ingest.otlp import protocol, traces
 from sentinel.ingest.otlp.protocol import Encoding
 from sentinel.ingest.otlp.routes import TRACES
-from sentinel.ingest.otlp.values import MAX_ATTRIBUTES, MAX_VALUE_CHARS, OtlpFormatError
+from sentinel.ingest.otlp.values import OtlpFormatError
+from sentinel.tracing import payload
 from sentinel.tracing.filters import AttributeFilter, parse_filter
 from sentinel.tracing.jaeger import parse_go_duration, parse_tags
-from sentinel.tracing.records import ATTRIBUTES, DURATION, PARENT_ID, TRACE_ID
+from sentinel.tracing.payload import MAX_PAYLOAD_BYTES
+from sentinel.tracing.records import (
+    DB_SYSTEM,
+    DURATION,
+    HTTP_METHOD,
+    HTTP_ROUTE,
+    HTTP_STATUS,
+    PARENT_ID,
+    PAYLOAD,
+    PEER,
+    TRACE_ID,
+)
 from tests.tracing_samples import otlp_json_trace
 
 
@@ -31,7 +43,7 @@ def test_json_ids_int64_strings_and_unknown_fields() -> None:
     root = batch.rows[0]
     assert root[TRACE_ID] == "5b8efff798038103d269b633813fc60c" and root[PARENT_ID] == ""
     assert root[DURATION] == 100_000_000
-    assert orjson.loads(root[ATTRIBUTES])["http.response.status_code"] == 500
+    assert payload.attributes(payload.decode(root[PAYLOAD]))["http.response.status_code"] == 500
     assert len(batch.resources) == 2
 
 
@@ -96,17 +108,27 @@ def test_truncated_protobuf_is_a_format_error() -> None:
         traces.decode_protobuf(body[:-2])
 
 
-def test_attribute_limits() -> None:
+def test_span_size_limit() -> None:
     document = otlp_json_trace()
     span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
     span["attributes"] = [
-        {"key": f"k{i}", "value": {"stringValue": "x" * (MAX_VALUE_CHARS + 10)}}
-        for i in range(MAX_ATTRIBUTES + 5)
+        {"key": f"k{i}", "value": {"stringValue": "x" * 1000}} for i in range(100)
     ]
     batch = traces.decode_json(orjson.dumps(document))
-    attributes = orjson.loads(batch.rows[0][ATTRIBUTES])
-    assert len(attributes) == MAX_ATTRIBUTES
-    assert len(attributes["k0"]) == MAX_VALUE_CHARS
+    assert batch.rejected == 1 and str(MAX_PAYLOAD_BYTES) in batch.problems[0]
+
+
+def test_promoted_attributes_come_from_the_encoded_span() -> None:
+    document = otlp_json_trace()
+    spans = document["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans[0]["attributes"].append(
+        {"key": "note", "value": {"stringValue": "mentions http.route and peer.service"}}
+    )
+    batch = traces.decode_json(orjson.dumps(document))
+    root, client, _, db = batch.rows
+    assert (root[HTTP_METHOD], root[HTTP_ROUTE], root[HTTP_STATUS]) == ("GET", "/checkout", 500)
+    assert root[PEER] is None and client[PEER] == "checkout"
+    assert (db[DB_SYSTEM], db[PEER]) == ("postgresql", "pg-main")
 
 
 def test_negotiation_and_responses() -> None:

@@ -1,5 +1,6 @@
 """Trace search filters: parsing `key=value`, `key!=value`, `key` and mapping them onto the
-promoted columns or the JSON attributes. Parsing is pure; `to_sql` builds expressions."""
+promoted columns, the span's encoded attributes (exact KeyValue bytes) or the resource's
+JSON attributes. Parsing is pure; `to_sql` builds expressions."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    LargeBinary,
     String,
     and_,
     cast,
     false,
     func,
+    literal,
     not_,
     or_,
     select,
@@ -20,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from sentinel.tracing import payload
 from sentinel.tracing.models import Span, SpanResource
 
 Op = Literal["=", "!=", "exists"]
@@ -102,7 +106,19 @@ def _has_value(f: AttributeFilter, dialect: str) -> ColumnElement[bool]:
         wanted = f.op == "exists" or (f.value or "").lower() in ("true", "1")
         return Span.is_error.is_(True) if wanted else Span.is_error.is_(False)
     on_resource = select(SpanResource.id).where(_matches(SpanResource.attributes, f, dialect))
-    return or_(_matches(Span.attributes, f, dialect), Span.resource_id.in_(on_resource))
+    return or_(_in_payload(f, dialect), Span.resource_id.in_(on_resource))
+
+
+def _in_payload(f: AttributeFilter, dialect: str) -> ColumnElement[bool]:
+    """The span's encoding contains the attribute (any of its typed encodings)."""
+    patterns = payload.attribute_patterns(f.key, None if f.op == "exists" else f.value)
+    if dialect == "postgresql":
+        found = [
+            func.position(literal(p, LargeBinary).op("IN")(Span.payload)) > 0 for p in patterns
+        ]
+    else:
+        found = [func.instr(Span.payload, literal(p, LargeBinary)) > 0 for p in patterns]
+    return or_(*found)
 
 
 def to_sql(filters: list[AttributeFilter], dialect: str) -> ColumnElement[bool]:

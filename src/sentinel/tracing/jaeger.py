@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from sentinel.tracing import payload
 from sentinel.tracing.records import KIND_NAMES, STATUS_ERROR, STATUS_OK
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -55,7 +56,8 @@ def tags(attributes: dict[str, Any]) -> list[dict[str, Any]]:
 
 def span_json(span: Any, process_id: str, scope: tuple[str, str]) -> dict[str, Any]:
     """One stored span (ORM row) as a Jaeger span."""
-    span_tags = tags(orjson.loads(span.attributes or "{}"))
+    details = payload.decode(span.payload)
+    span_tags = tags(payload.attributes(details))
     if 0 < span.kind < len(KIND_NAMES):
         span_tags.append(tag("span.kind", KIND_NAMES[span.kind]))
     if span.status_code == STATUS_ERROR:
@@ -74,13 +76,13 @@ def span_json(span: Any, process_id: str, scope: tuple[str, str]) -> dict[str, A
         references.append(
             {"refType": "CHILD_OF", "traceID": span.trace_id, "spanID": span.parent_span_id}
         )
-    for link in orjson.loads(span.links or "[]"):
+    for link in payload.links(details):
         references.append(
             {"refType": "FOLLOWS_FROM", "traceID": link["trace_id"], "spanID": link["span_id"]}
         )
     logs = [
         {"timestamp": e["t"] // 1000, "fields": [tag("event", e["name"]), *tags(e["attributes"])]}
-        for e in orjson.loads(span.events or "[]")
+        for e in payload.events(details)
     ]
     return {
         "traceID": span.trace_id,

@@ -1,8 +1,9 @@
 """Span storage: promoted hot columns, compact JSON for the rest, per-minute rollups.
 
 Ids are lowercase hex strings (32/16 characters), times are integer nanoseconds since the
-epoch. The rest of the attributes stay in JSON text so attribute filters can still reach
-them (json_extract on SQLite, ->> on PostgreSQL).
+epoch. Attributes, events and links stay in the span's OTLP protobuf encoding (`payload`):
+ingest does no per-attribute work, and attribute filters match the exact bytes of an
+attribute's KeyValue encoding (instr on SQLite, position on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -60,9 +61,8 @@ class Span(Base):
     peer_service: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_error: Mapped[bool] = mapped_column(Boolean, default=False)
     resource_id: Mapped[int] = mapped_column(BigInteger)
-    attributes: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
-    events: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list
-    links: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list
+    # The span's OTLP protobuf encoding: attributes, events and links (see payload.py).
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class OperationRollup(Base):

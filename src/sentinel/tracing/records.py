@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from sentinel.tracing.payload import MAX_PAYLOAD_BYTES, key_marker, value_at
+
 # Column order of a span row (the INSERT uses the same order).
 SPAN_COLUMNS: tuple[str, ...] = (
     "trace_id",
@@ -31,9 +33,7 @@ SPAN_COLUMNS: tuple[str, ...] = (
     "peer_service",
     "is_error",
     "resource_id",
-    "attributes",
-    "events",
-    "links",
+    "payload",
 )
 (
     TRACE_ID,
@@ -53,9 +53,7 @@ SPAN_COLUMNS: tuple[str, ...] = (
     PEER,
     IS_ERROR,
     RESOURCE_ID,
-    ATTRIBUTES,
-    EVENTS,
-    LINKS,
+    PAYLOAD,
 ) = range(len(SPAN_COLUMNS))
 
 SpanRow = tuple[Any, ...]
@@ -93,6 +91,7 @@ class SpanBatch:
 
 UNKNOWN_SERVICE = "unknown_service"
 MAX_NAME_CHARS = 255
+MAX_MESSAGE_CHARS = 8192
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
 _MAX_INT64 = 2**63
@@ -115,6 +114,22 @@ def add_resource(
     return rid, service
 
 
+_METHOD = (key_marker("http.request.method"), key_marker("http.method"))
+_STATUS_CODE = (key_marker("http.response.status_code"), key_marker("http.status_code"))
+_ROUTE = key_marker("http.route")
+_DB_SYSTEM = (key_marker("db.system"), key_marker("db.system.name"))
+_PEER = key_marker("peer.service")
+_PEER_FALLBACK = (key_marker("server.address"), key_marker("net.peer.name"))
+
+
+def _first(payload: bytes, markers: tuple[bytes, ...]) -> Any:
+    for marker in markers:
+        value = value_at(payload, marker)
+        if value is not None:
+            return value
+    return None
+
+
 def add_span(
     batch: SpanBatch,
     trace_id: str,
@@ -127,11 +142,11 @@ def add_span(
     end: int,
     status: int,
     status_message: str,
-    attrs: dict[str, Any],
     rid: int,
-    events: str | None,
-    links: str | None,
+    payload: bytes,
 ) -> None:
+    """Validate one span and append its row; `payload` is its OTLP Span encoding, from
+    which the promoted attributes are read."""
     if len(trace_id) != 32 or trace_id == _ZERO_TRACE:
         batch.reject(f"span {span_id or '?'}: traceId must be 16 bytes and not all zero")
         return
@@ -151,13 +166,14 @@ def add_span(
     if start <= 0 or end < start or end >= _MAX_INT64:
         batch.reject(f"span {span_id}: needs 0 < startTimeUnixNano <= endTimeUnixNano < 2**63")
         return
-    method = attrs.get("http.request.method") or attrs.get("http.method")
-    if isinstance(method, str):
-        method = method[:16]
-    code = attrs.get("http.response.status_code") or attrs.get("http.status_code")
-    peer = attrs.get("peer.service")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        batch.reject(f"span {span_id}: larger than {MAX_PAYLOAD_BYTES} bytes encoded")
+        return
+    method = _first(payload, _METHOD)
+    code = _first(payload, _STATUS_CODE)
+    peer = value_at(payload, _PEER)
     if not peer and kind in (KIND_CLIENT, KIND_PRODUCER):
-        peer = attrs.get("server.address") or attrs.get("net.peer.name")
+        peer = _first(payload, _PEER_FALLBACK)
     batch.rows.append(
         (
             trace_id,
@@ -169,17 +185,15 @@ def add_span(
             start,
             end - start,
             status,
-            status_message,
-            method if isinstance(method, str) else None,
-            _str_or_none(attrs.get("http.route")),
+            status_message[:MAX_MESSAGE_CHARS],
+            method[:16] if isinstance(method, str) and method else None,
+            _str_or_none(value_at(payload, _ROUTE)),
             code if type(code) is int and 0 <= code < 1000 else None,
-            _str_or_none(attrs.get("db.system") or attrs.get("db.system.name")),
+            _str_or_none(_first(payload, _DB_SYSTEM)),
             peer[:MAX_NAME_CHARS] if isinstance(peer, str) and peer else None,
             status == STATUS_ERROR,
             rid,
-            orjson.dumps(attrs).decode(),
-            events,
-            links,
+            payload,
         )
     )
 

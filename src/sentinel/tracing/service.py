@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sentinel.api.errors import BadRequest, NotFound
 from sentinel.api.pagination import decode_cursor, encode_cursor
 from sentinel.storage.engine import Database
-from sentinel.tracing import schemas, sketch, stats, store, tree
+from sentinel.tracing import payload, schemas, sketch, stats, store, tree
 from sentinel.tracing.ingest import store_spans
 from sentinel.tracing.models import Span
 from sentinel.tracing.records import (
@@ -94,24 +94,32 @@ async def record_span(
         attributes["url.full"] = body.http_url
     if isinstance(body.status_code, int):
         attributes["http.response.status_code"] = body.status_code
-    batch = SpanBatch()
-    rid, service = add_resource(batch, {"service.name": body.service_name}, "sentinel.api", "")
-    add_span(
-        batch,
-        trace_id,
-        span_id,
-        (getattr(body, "parent_span_id", None) or "").lower(),
-        service,
-        body.operation_name,
+    parent = (getattr(body, "parent_span_id", None) or "").lower()
+    kind, start, end_ns, status = (
         KIND_NAMES.index(body.kind),
         _ns(body.start_time),
         _ns(end),
         _status(body.status_code),
+    )
+    batch = SpanBatch()
+    rid, service = add_resource(batch, {"service.name": body.service_name}, "sentinel.api", "")
+    encoded = payload.encode_span(
+        trace_id, span_id, parent, body.operation_name, kind, start, end_ns, status, attributes
+    )
+    add_span(
+        batch,
+        trace_id,
+        span_id,
+        parent,
+        service,
+        body.operation_name,
+        kind,
+        start,
+        end_ns,
+        status,
         "",
-        attributes,
         rid,
-        None,
-        None,
+        encoded,
     )
     if batch.rejected:
         raise BadRequest("; ".join(batch.problems))
@@ -166,6 +174,7 @@ async def get_trace(session: AsyncSession, trace_id: str) -> schemas.TraceView:
     def out(node: tree.TreeSpan) -> schemas.SpanNode:
         span = rows[node.span_id]
         resource = resources.get(span.resource_id)
+        details = payload.decode(span.payload)
         return schemas.SpanNode(
             trace_id=span.trace_id,
             span_id=span.span_id,
@@ -190,7 +199,7 @@ async def get_trace(session: AsyncSession, trace_id: str) -> schemas.TraceView:
             http_status_code=span.http_status_code,
             db_system=span.db_system,
             peer_service=span.peer_service,
-            attributes=orjson.loads(span.attributes or "{}"),
+            attributes=payload.attributes(details),
             resource=orjson.loads(resource.attributes) if resource else {},
             scope={
                 "name": resource.scope_name if resource else "",
@@ -203,9 +212,9 @@ async def get_trace(session: AsyncSession, trace_id: str) -> schemas.TraceView:
                     name=e["name"],
                     attributes=e["attributes"],
                 )
-                for e in orjson.loads(span.events or "[]")
+                for e in payload.events(details)
             ],
-            links=[schemas.SpanLink(**link) for link in orjson.loads(span.links or "[]")],
+            links=[schemas.SpanLink(**link) for link in payload.links(details)],
             children=[out(child) for child in node.children],
         )
 

@@ -8,17 +8,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from sentinel.api.errors import Problem
 from sentinel.auth.roles import Permission
 from sentinel.auth.service import AuthConfig, authenticate
 from sentinel.ingest.otlp import traces
 from sentinel.ingest.otlp.protocol import Overloaded
+from sentinel.ingest.otlp.values import OtlpFormatError
 from sentinel.storage.engine import Database
 from sentinel.tracing.ingest import store_spans
 from sentinel.tracing.runtime import TracingRuntime
@@ -35,13 +32,14 @@ def _credential(context: Any) -> str | None:
     return None
 
 
-class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
+class TraceService:
+    """TraceService/Export. Requests arrive as raw bytes (see `start`), so they take the
+    same shallow decoding as OTLP/HTTP instead of a full Python message tree."""
+
     def __init__(self, db: Database, auth: AuthConfig, runtime: TracingRuntime) -> None:
         self.db, self.auth, self.runtime = db, auth, runtime
 
-    async def Export(  # noqa: N802 - the gRPC method name
-        self, request: ExportTraceServiceRequest, context: Any
-    ) -> ExportTraceServiceResponse:
+    async def export(self, request: bytes, context: Any) -> ExportTraceServiceResponse:
         credential = _credential(context)
         if not credential:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "send authorization: Bearer <key>")
@@ -54,8 +52,10 @@ class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "the key cannot ingest")
         try:
             with self.runtime.gate.admit():
-                batch = traces.from_message(request)
+                batch = traces.decode_protobuf(request)
                 await store_spans(self.db, self.runtime, batch)
+        except OtlpFormatError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except Overloaded:
             # UNAVAILABLE is the retryable code OTLP exporters back off on.
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the write queue is full")
@@ -84,9 +84,18 @@ async def start(
             ("grpc.max_send_message_length", 4 * 1024 * 1024),
         ]
     )
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(  # type: ignore[no-untyped-call]
-        TraceService(db, auth, runtime), server
+    service = TraceService(db, auth, runtime)
+    handler = grpc.method_handlers_generic_handler(
+        "opentelemetry.proto.collector.trace.v1.TraceService",
+        {
+            "Export": grpc.unary_unary_rpc_method_handler(
+                service.export,
+                request_deserializer=None,  # raw bytes
+                response_serializer=ExportTraceServiceResponse.SerializeToString,
+            )
+        },
     )
+    server.add_generic_rpc_handlers((handler,))
     for add in add_services:
         add(server)
     bound = server.add_insecure_port(f"{host}:{port}")

@@ -1,16 +1,21 @@
 """OTLP trace export requests (protobuf or OTLP JSON) to span rows.
 
-The per-span work is the ingest budget: one pass, promoted columns picked out of the
-attribute dict, the rest serialised once with orjson.
+The per-span work is the ingest budget: each span keeps its protobuf encoding (stored as
+is), and only the promoted columns are read out of it; OTLP JSON spans are re-encoded to
+the same protobuf form.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
+from google.protobuf.json_format import ParseDict, ParseError
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanMessage
 
 from sentinel.ingest.otlp.values import (
     BadRecord,
@@ -19,6 +24,7 @@ from sentinel.ingest.otlp.values import (
     json_int64,
     pb_attributes,
 )
+from sentinel.ingest.otlp.wire import ShallowRequest, ShallowSpan
 from sentinel.tracing.records import SpanBatch
 from sentinel.tracing.records import add_resource as _resource
 from sentinel.tracing.records import add_span as _row
@@ -38,27 +44,29 @@ _STATUS_BY_NAME = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERR
 
 
 def decode_protobuf(body: bytes) -> SpanBatch:
-    """Decode an ExportTraceServiceRequest; raise OtlpFormatError if it is not one."""
+    """Decode an ExportTraceServiceRequest; raise OtlpFormatError if it is not one.
+
+    The full parse (in C) validates the whole message, UTF-8 included; the shallow one
+    then gives each span's bytes and the few fields the columns need, so no Python object
+    is made per attribute.
+    """
     try:
-        request = ExportTraceServiceRequest.FromString(body)
+        ExportTraceServiceRequest.FromString(body)
+        request = ShallowRequest.FromString(body)
     except (DecodeError, RuntimeError, ValueError) as exc:
         raise OtlpFormatError(f"the body is not a valid OTLP protobuf trace export: {exc}") from exc
-    return from_message(request)
-
-
-def from_message(request: ExportTraceServiceRequest) -> SpanBatch:
-    """Span rows from an already-parsed request (OTLP/HTTP protobuf and OTLP/gRPC)."""
     batch = SpanBatch()
     row = _row
+    parse_span = ShallowSpan.FromString
     for resource_spans in request.resource_spans:
-        resource_attrs = pb_attributes(resource_spans.resource.attributes)
+        resource = Resource.FromString(resource_spans.resource)
+        resource_attrs = pb_attributes(resource.attributes)
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope
             rid, service = _resource(batch, resource_attrs, scope.name, scope.version)
-            for span in scope_spans.spans:
+            for raw in scope_spans.spans:
+                span = parse_span(raw)
                 status = span.status
-                events = span.events
-                links = span.links
                 row(
                     batch,
                     span.trace_id.hex(),
@@ -71,35 +79,10 @@ def from_message(request: ExportTraceServiceRequest) -> SpanBatch:
                     span.end_time_unix_nano,
                     status.code,
                     status.message,
-                    pb_attributes(span.attributes),
                     rid,
-                    _pb_events(events) if events else None,
-                    _pb_links(links) if links else None,
+                    raw,
                 )
     return batch
-
-
-def _pb_events(events: Any) -> str:
-    return orjson.dumps(
-        [
-            {"t": e.time_unix_nano, "name": e.name, "attributes": pb_attributes(e.attributes)}
-            for e in events[:128]
-        ]
-    ).decode()
-
-
-def _pb_links(links: Any) -> str:
-    return orjson.dumps(
-        [
-            {
-                "trace_id": link.trace_id.hex(),
-                "span_id": link.span_id.hex(),
-                "trace_state": link.trace_state,
-                "attributes": pb_attributes(link.attributes),
-            }
-            for link in links[:128]
-        ]
-    ).decode()
 
 
 # ---------------------------------------------------------------------------- OTLP JSON
@@ -183,6 +166,55 @@ def _enum(raw: Any, names: dict[str, int], what: str) -> int:
     raise BadRecord(f"{what} {raw!r} is not a known value")
 
 
+_SPAN_JSON_FIELDS = (
+    "traceId",
+    "spanId",
+    "traceState",
+    "parentSpanId",
+    "flags",
+    "name",
+    "kind",
+    "startTimeUnixNano",
+    "endTimeUnixNano",
+    "attributes",
+    "droppedAttributesCount",
+    "events",
+    "droppedEventsCount",
+    "links",
+    "droppedLinksCount",
+    "status",
+)
+
+
+def _base64_id(raw: Any, what: str) -> str:
+    return base64.b64encode(bytes.fromhex(_hex_id(raw, what))).decode()
+
+
+def _json_payload(span: dict[str, Any]) -> bytes:
+    """The span's protobuf encoding, as stored for protobuf exports."""
+    clean = {k: span[k] for k in _SPAN_JSON_FIELDS if k in span and span[k] is not None}
+    for key in ("traceId", "spanId", "parentSpanId"):
+        if key in clean:
+            clean[key] = _base64_id(clean[key], key)
+    links = clean.get("links")
+    if isinstance(links, list):
+        clean["links"] = [
+            {
+                **link,
+                "traceId": _base64_id(link.get("traceId"), "link traceId"),
+                "spanId": _base64_id(link.get("spanId"), "link spanId"),
+            }
+            if isinstance(link, dict)
+            else link
+            for link in links
+        ]
+    try:
+        message = ParseDict(clean, SpanMessage(), ignore_unknown_fields=True)
+    except (ParseError, TypeError, ValueError, AttributeError) as exc:
+        raise BadRecord(str(exc).split("\n")[0][:300]) from exc
+    return bytes(message.SerializeToString())
+
+
 def _json_span(batch: SpanBatch, span: Any, service: str, rid: int) -> None:
     if not isinstance(span, dict):
         raise BadRecord("a span must be an object")
@@ -196,8 +228,14 @@ def _json_span(batch: SpanBatch, span: Any, service: str, rid: int) -> None:
     if not isinstance(status, dict):
         raise BadRecord("status must be an object")
     message = status.get("message") or ""
-    events = span.get("events")
-    links = span.get("links")
+    kind = _enum(span.get("kind"), _KIND_BY_NAME, "kind")
+    code = _enum(status.get("code"), _STATUS_BY_NAME, "status.code")
+    start = json_int64(span.get("startTimeUnixNano", 0), "startTimeUnixNano")
+    end = json_int64(span.get("endTimeUnixNano", 0), "endTimeUnixNano")
+    if not 0 <= start < 2**64 or not 0 <= end < 2**64:
+        raise BadRecord("times must be unsigned 64-bit nanoseconds")
+    if span.get("attributes") is not None and not isinstance(span["attributes"], list):
+        raise BadRecord("attributes must be a list of {key, value} objects")
     _row(
         batch,
         trace_id,
@@ -205,52 +243,11 @@ def _json_span(batch: SpanBatch, span: Any, service: str, rid: int) -> None:
         parent,
         service,
         name,
-        _enum(span.get("kind"), _KIND_BY_NAME, "kind"),
-        json_int64(span.get("startTimeUnixNano", 0), "startTimeUnixNano"),
-        json_int64(span.get("endTimeUnixNano", 0), "endTimeUnixNano"),
-        _enum(status.get("code"), _STATUS_BY_NAME, "status.code"),
+        kind,
+        start,
+        end,
+        code,
         message if isinstance(message, str) else str(message),
-        json_attributes(span.get("attributes")),
         rid,
-        _json_events(events) if events else None,
-        _json_links(links) if links else None,
+        _json_payload(span),
     )
-
-
-def _json_events(events: Any) -> str:
-    if not isinstance(events, list):
-        raise BadRecord("events must be a list")
-    out = []
-    for e in events[:128]:
-        if not isinstance(e, dict):
-            raise BadRecord("an event must be an object")
-        out.append(
-            {
-                "t": json_int64(e.get("timeUnixNano", 0), "event timeUnixNano"),
-                "name": str(e.get("name") or ""),
-                "attributes": json_attributes(e.get("attributes")),
-            }
-        )
-    return orjson.dumps(out).decode()
-
-
-def _json_links(links: Any) -> str:
-    if not isinstance(links, list):
-        raise BadRecord("links must be a list")
-    out = []
-    for link in links[:128]:
-        if not isinstance(link, dict):
-            raise BadRecord("a link must be an object")
-        trace_id = _hex_id(link.get("traceId"), "link traceId")
-        span_id = _hex_id(link.get("spanId"), "link spanId")
-        if len(trace_id) != 32 or len(span_id) != 16:
-            raise BadRecord("a link needs a 16-byte traceId and an 8-byte spanId")
-        out.append(
-            {
-                "trace_id": trace_id,
-                "span_id": span_id,
-                "trace_state": str(link.get("traceState") or ""),
-                "attributes": json_attributes(link.get("attributes")),
-            }
-        )
-    return orjson.dumps(out).decode()

@@ -84,9 +84,7 @@ def upgrade() -> None:
         sa.Column("peer_service", sa.String(length=255), nullable=True),
         sa.Column("is_error", sa.Boolean(), nullable=False),
         sa.Column("resource_id", sa.BigInteger(), nullable=False),
-        sa.Column("attributes", sa.Text(), nullable=False),
-        sa.Column("events", sa.Text(), nullable=True),
-        sa.Column("links", sa.Text(), nullable=True),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_spans")),
     )
     op.create_index(
