@@ -37,9 +37,7 @@ def test_acknowledged_records_survive_a_kill(database_url: str, tmp_path: Path) 
     acknowledged = 0
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(_post, first.url, headers, b) for b in batches]
-        done = 0
-        for _ in concurrent.futures.as_completed(futures):
-            done += 1
+        for done, _future in enumerate(concurrent.futures.as_completed(futures), 1):
             if done == 5:
                 break
         first.process.send_signal(signal.SIGKILL)  # mid-stream, no clean shutdown
