@@ -9,8 +9,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sentinel.logs.drain import Drain, mask
+from sentinel.logs.drain import WILDCARD, Drain, mask, tokenize
 
 LOGHUB = Path("/work/shared/data/loghub-2k")
 if not LOGHUB.exists():
@@ -138,3 +140,29 @@ def test_lines_differing_only_in_digits_still_generalise() -> None:
     [cluster] = drain.clusters.values()
     assert cluster.template == "connection reset by peer while reading from <*>"
     assert cluster.size == 5
+
+
+_WORDS = ["alpha", "beta", "gamma", "delta", "error", "timeout", "user", "db", "=", "ok"]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.sampled_from(_WORDS), st.integers(0, 10**6).map(str)),
+            min_size=1,
+            max_size=8,
+        ).map(" ".join),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_every_line_matches_its_template(messages: list[str]) -> None:
+    """Whatever the order of lines, a line's cluster template equals its masked tokens
+    position by position, except where the template has a wildcard."""
+    drain = Drain()
+    assigned = [(drain.add(m)[0].id, m) for m in messages]
+    for cluster_id, message in assigned:
+        template = drain.clusters[cluster_id].tokens
+        tokens = tokenize(message)
+        assert len(template) == len(tokens)
+        assert all(t in (WILDCARD, w) for t, w in zip(template, tokens, strict=True))
