@@ -400,3 +400,58 @@ async def test_route_update_and_delete_change_where_new_alerts_go(
     assert (
         await client.get(f"/api/alerting/routes/{route_id}", headers=admin_headers)
     ).status_code == 404
+
+
+async def test_smart_grouping_joins_a_dependency_neighbour_and_says_why(
+    client: httpx.AsyncClient, ingest_headers: H, admin_headers: H
+) -> None:
+    now = datetime.now(UTC)
+    trace = (
+        await client.post(
+            "/api/tracing/traces",
+            json={
+                "service_name": "frontend",
+                "operation_name": "GET /",
+                "start_time": (now - timedelta(seconds=20)).isoformat(),
+                "end_time": (now - timedelta(seconds=19)).isoformat(),
+            },
+            headers=ingest_headers,
+        )
+    ).json()
+    r = await client.post(
+        "/api/tracing/spans",
+        json={
+            "trace_id": trace["trace_id"],
+            "parent_span_id": trace["span_id"],
+            "service_name": "inventory",
+            "operation_name": "lookup",
+            "kind": "server",
+            "start_time": (now - timedelta(seconds=20)).isoformat(),
+            "end_time": (now - timedelta(seconds=19, microseconds=500_000)).isoformat(),
+        },
+        headers=ingest_headers,
+    )
+    assert r.status_code == 201, r.text
+    first = (
+        await client.post(
+            "/api/alerts",
+            json={**BRIEF, "service_name": "frontend", "alert_name": "FrontendSlow"},
+            headers=ingest_headers,
+        )
+    ).json()
+    second = (
+        await client.post(
+            "/api/alerts",
+            json={
+                **BRIEF,
+                "service_name": "inventory",
+                "alert_name": "DiskFull",
+                "title": "Disk almost full",
+            },
+            headers=ingest_headers,
+        )
+    ).json()
+    assert second["group_id"] == first["group_id"]
+    events = (await client.get(f"/api/alerts/{second['id']}/events", headers=admin_headers)).json()
+    grouped = next(e for e in events if e["kind"] == "grouped")
+    assert "dependency neighbour" in grouped["detail"]["reason"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -76,13 +76,16 @@ async def test_sources_list_says_what_is_not_wired(
         for s in (await client.get("/api/alerting/rule-sources", headers=viewer)).json()
     }
     assert got["open_alerts"] and got["alert_count"]
-    assert got["span_error_rate"] is False and got["log_count"] is False
+    assert got["span_error_rate"] and got["span_latency_percentile"]
+    assert got["log_count"] is False and got["slo_burn_rate"] is False
 
 
 @pytest.mark.parametrize(
     ("change", "status"),
     [
-        ({"source": "span_error_rate"}, 400),
+        ({"source": "log_count"}, 400),
+        ({"source": "span_error_rate"}, 400),  # needs params.service
+        ({"source": "span_latency_percentile", "params": {"service": "a", "percentile": 42}}, 400),
         ({"source": "nope"}, 400),
         ({"comparator": "=>"}, 422),
         ({"params": {"matchers": ['x=~"("']}}, 422),
@@ -127,3 +130,58 @@ async def test_rule_permissions_and_404(
     assert (
         await client.get(f"/api/alerting/rules/{rule_id}/history", headers=admin_headers)
     ).status_code == 404
+
+
+async def test_span_error_rate_and_latency_rules_read_the_tracing_rollups(
+    client: httpx.AsyncClient, admin_headers: H, ingest_headers: H, db: Database
+) -> None:
+    now = datetime.now(UTC)
+    for i, status in enumerate((200, 200, 200, 503)):
+        r = await client.post(
+            "/api/tracing/traces",
+            json={
+                "service_name": "checkout",
+                "operation_name": "POST /pay",
+                "start_time": (now - timedelta(seconds=30 + i)).isoformat(),
+                "end_time": (now - timedelta(seconds=29 + i)).isoformat(),
+                "status_code": status,
+            },
+            headers=ingest_headers,
+        )
+        assert r.status_code in (200, 201), r.text
+    errors = {
+        **RULE,
+        "name": "CheckoutErrors",
+        "source": "span_error_rate",
+        "params": {"service": "checkout", "window_s": 600},
+        "comparator": ">",
+        "threshold": 0.2,
+    }
+    slow = {
+        **RULE,
+        "name": "CheckoutSlow",
+        "source": "span_latency_percentile",
+        "params": {"service": "checkout", "percentile": 95, "window_s": 600},
+        "comparator": ">",
+        "threshold": 500,
+    }
+    quiet = {
+        **RULE,
+        "name": "SearchErrors",
+        "source": "span_error_rate",
+        "params": {"service": "search"},
+        "threshold": 0.2,
+        "no_data": "nodata",
+    }
+    ids = []
+    for rule in (errors, slow, quiet):
+        r = await client.post("/api/alerting/rules", json=rule, headers=admin_headers)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    await _tick(db)
+    states = [
+        (await client.get(f"/api/alerting/rules/{i}", headers=admin_headers)).json() for i in ids
+    ]
+    assert states[0]["state"] == "firing" and states[0]["last_value"] == 0.25
+    assert states[1]["state"] == "firing" and states[1]["last_value"] > 500
+    assert states[2]["state"] == "nodata" and states[2]["last_value"] is None

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting import store
+from sentinel.alerting import store, tracing_sources
 from sentinel.alerting.config import AlertingSettings
 from sentinel.alerting.grouping import Candidate, group_key, group_labels, related_group
 from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertOccurrence
@@ -377,7 +377,12 @@ async def _mute_route_and_group(
         routes = match_routes(tree, labels_of[a.fingerprint])
         mute = stage.mutes(labels_of[a.fingerprint], now)
         placements[a.fingerprint] = (routes, str(mute) if mute else "")
-    groups = await _place_in_groups(session, opened, labels_of, placements, now, config)
+    graph = (
+        await tracing_sources.dependency_neighbours(session, now)
+        if config.smart_group_window_seconds
+        else {}
+    )
+    groups = await _place_in_groups(session, opened, labels_of, placements, now, config, graph)
     place_params = []
     for a in opened:
         alert_id = ids[a.fingerprint]
@@ -421,6 +426,7 @@ async def _place_in_groups(
     placements: dict[str, tuple[list[Route], str]],
     now: datetime,
     config: AlertingSettings,
+    graph: dict[str, frozenset[str]],
 ) -> dict[str, list[tuple[int, str]]]:
     """The group of each (alert, route), creating or reopening groups as needed."""
     wanted: dict[str, tuple[Route, IncomingAlert]] = {}
@@ -463,7 +469,7 @@ async def _place_in_groups(
                 a.title or a.alert_name,
                 now,
                 [Candidate(g.id, g.service, g.title, g.created_at) for g in same_route],
-                neighbours(a.service),
+                graph.get(a.service, frozenset()),
                 window,
                 config.smart_group_title_similarity,
             )
@@ -508,9 +514,3 @@ async def _place_in_groups(
         group.changed = True
         group.updated_at = now
     return out
-
-
-def neighbours(service: str) -> frozenset[str]:
-    """Extension point: services next to `service` in the dependency graph. The tracing
-    domain's graph is not wired in yet, so smart grouping uses service and title only."""
-    return frozenset()

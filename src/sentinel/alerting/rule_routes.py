@@ -24,6 +24,14 @@ def _check_source(body: RuleIn) -> None:
     if source is None:
         names = ", ".join(s.name for s in sources.available() if s.measure is not None)
         raise BadRequest(f"unknown source {body.source!r}; available: {names}")
+    if body.source.startswith("span_") and not isinstance(body.params.get("service"), str):
+        raise BadRequest(f"source {body.source!r} needs params.service (a service name)")
+    if body.source == "span_latency_percentile" and body.params.get("percentile", 95) not in (
+        50,
+        95,
+        99,
+    ):
+        raise BadRequest("params.percentile must be 50, 95 or 99")
     if source.measure is None:
         raise BadRequest(
             f"source {body.source!r} ({source.description}) is not wired yet: its domain "

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sentinel.alerting import tracing_sources
 from sentinel.alerting.matchers import Matcher, matches_all, parse_matchers
 from sentinel.alerting.models import Alert, AlertOccurrence
 from sentinel.alerting.pipeline import match_labels
@@ -36,8 +37,6 @@ _SOURCES: dict[str, RuleSource] = {}
 # Extension points for the other domains (span error rate, latency percentiles, log
 # counts and patterns, SLO burn rate). Each domain calls register() with its measure.
 RESERVED = {
-    "span_error_rate": "errors / spans of a service (and operation) over the window",
-    "span_latency_percentile": "p50/p95/p99 span duration of a service/operation, ms",
     "log_count": "log records matching a query/level/service over the window",
     "log_pattern_count": "records of one log pattern over the window",
     "slo_burn_rate": "error-budget burn rate of an SLO over the window",
@@ -108,5 +107,15 @@ _BUILTIN = {
             _alert_count,
         ),
         RuleSource("open_alerts", "alerts open now (params: matchers)", _open_alerts),
+        RuleSource(
+            "span_error_rate",
+            "errors / spans, 0..1 (params: service, operation, window_s)",
+            tracing_sources.span_error_rate,
+        ),
+        RuleSource(
+            "span_latency_percentile",
+            "span duration in ms (params: service, operation, percentile 50/95/99, window_s)",
+            tracing_sources.span_latency_percentile,
+        ),
     )
 }

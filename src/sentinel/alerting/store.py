@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from time import monotonic
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import muting
@@ -106,7 +107,8 @@ class MutingConfig:
 # generation bump); changes made on another replica within CONFIG_TTL seconds (and the
 # worker's periodic re-evaluation catches any alert that arrived in between).
 CONFIG_TTL = 2.0
-_config: dict[str, MutingConfig] = {}
+# Keyed by the engine, so each app (and each test's database) has its own.
+_config: WeakKeyDictionary[Engine, MutingConfig] = WeakKeyDictionary()
 _generation = [0]
 
 
@@ -116,7 +118,7 @@ def config_changed() -> None:
 
 
 async def _load_config(session: AsyncSession, now: datetime) -> MutingConfig:
-    key = str(session.get_bind().engine.url)
+    key = session.get_bind().engine
     cached = _config.get(key)
     clock = monotonic()
     if cached and cached.generation == _generation[0] and clock - cached.loaded_at < CONFIG_TTL:
