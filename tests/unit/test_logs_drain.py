@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sentinel.logs.drain import WILDCARD, Drain, mask, tokenize
+from sentinel.logs.drain import WILDCARD, Drain, DrainConfig, mask, tokenize
 
 LOGHUB = Path("/work/shared/data/loghub-2k")
 if not LOGHUB.exists():
@@ -166,3 +166,11 @@ def test_every_line_matches_its_template(messages: list[str]) -> None:
         tokens = tokenize(message)
         assert len(template) == len(tokens)
         assert all(t in (WILDCARD, w) for t, w in zip(template, tokens, strict=True))
+
+
+def test_cluster_count_is_bounded() -> None:
+    drain = Drain(DrainConfig(max_clusters=5))
+    for i in range(200):
+        word = f"{chr(97 + i % 26)}{chr(97 + i // 26)}"
+        drain.add(f"opaque thing {word} {word}x {word}y")
+    assert len(drain.clusters) == 5

@@ -95,6 +95,10 @@ class DrainConfig:
     similarity: float = 0.5
     max_children: int = 100
     cache_size: int = 50_000
+    # Past this many clusters a line that matches none joins its leaf's biggest cluster
+    # (which generalises) instead of starting another: memory stays bounded when a
+    # source logs high-cardinality garbage.
+    max_clusters: int = 20_000
 
 
 class Drain:
@@ -134,6 +138,8 @@ class Drain:
         leaf = self._leaf(tokens, create=True)
         best = self._best(leaf.clusters, tokens)
         changed = False
+        if best is None and leaf.clusters and len(self.clusters) >= self.config.max_clusters:
+            best = max(leaf.clusters, key=lambda c: c.size)
         if best is None:
             best = Cluster(self._next_id, tokens)
             best.refresh()
