@@ -206,3 +206,23 @@ def test_out_of_range_numbers_are_rejected_or_dropped() -> None:
     batch = traces.decode_json(orjson.dumps(document))
     assert batch.rejected == 1
     assert batch.rows[0][12] is None  # http_status_code out of range: not promoted
+
+
+@settings(max_examples=200)
+@given(
+    st.text(min_size=1, max_size=40),
+    st.one_of(st.text(max_size=300), st.integers(-(2**63), 2**63 - 1), st.booleans()),
+)
+def test_value_at_reads_what_was_encoded(key: str, value: object) -> None:
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+    if isinstance(value, bool):
+        any_value = AnyValue(bool_value=value)
+    elif isinstance(value, int):
+        any_value = AnyValue(int_value=value)
+    else:
+        any_value = AnyValue(string_value=str(value))
+    span = Span(name="x", attributes=[KeyValue(key=key, value=any_value)])
+    encoded = span.SerializeToString()
+    assert payload.value_at(encoded, payload.key_marker(key)) == value

@@ -46,6 +46,11 @@ def value_at(payload: bytes, marker: bytes) -> Any:
     if at < 0:
         return None
     pos = at + len(marker)
+    # Fast path: a short string value (AnyValue length < 128, tag 0x0a, length < 128).
+    if pos + 2 < len(payload) and payload[pos] < 0x80 and payload[pos + 1] == 0x0A:
+        size = payload[pos + 2]
+        if size < 0x80 and size + 2 == payload[pos]:
+            return payload[pos + 3 : pos + 3 + size].decode("utf-8", "replace")
     length, shift = 0, 0
     while pos < len(payload) and shift < 35:
         byte = payload[pos]
