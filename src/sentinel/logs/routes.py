@@ -66,7 +66,7 @@ def _range(
     return start_ns, end_ns
 
 
-def _freshness(raw: dict[str, object]) -> IndexFreshness:
+def _freshness(raw: dict[str, object], postgres: bool) -> IndexFreshness:
     pending = int(raw["pending_records"])  # type: ignore[call-overload]
     updated = raw.get("updated_ns")
     return IndexFreshness(
@@ -76,8 +76,11 @@ def _freshness(raw: dict[str, object]) -> IndexFreshness:
         note=(
             "the full-text index and patterns are up to date"
             if pending == 0
-            else f"{pending} newest records are not indexed yet: text matches them by a "
-            "scan, and they have no pattern id yet"
+            else f"the {pending} newest records have no pattern id yet (PostgreSQL indexes "
+            "text at once)"
+            if postgres
+            else f"the {pending} newest records are not in the full-text index yet (text "
+            "matches them by a scan) and have no pattern id yet"
         ),
     )
 
@@ -138,7 +141,7 @@ async def search_logs(
         natural_language=outcome.natural,
         query=outcome.query.as_dict(),
         interpretation=outcome.notes,
-        index=_freshness(outcome.freshness),
+        index=_freshness(outcome.freshness, session.get_bind().dialect.name == "postgresql"),
     )
 
 
