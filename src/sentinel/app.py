@@ -30,6 +30,7 @@ from sentinel.auth import routes as auth_routes
 from sentinel.auth.bootstrap import BootstrapResult, bootstrap
 from sentinel.auth.service import AuthConfig
 from sentinel.config import Settings
+from sentinel.incidents import routes as incident_routes
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
 from sentinel.logs import setup as logs_setup
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         alertmanager_routes.router,
         pagerduty_routes.router,
         slo_routes.router,
+        incident_routes.router,
     ):
         app.include_router(router)
     tracing_setup.install(app, settings, metrics_registry)

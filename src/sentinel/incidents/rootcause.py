@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,7 +205,7 @@ def _point(p: MinutePoint) -> dict[str, Any]:
 
 
 def rank(
-    series: dict[str, Sequence[MinutePoint]],
+    series: Mapping[str, Sequence[MinutePoint]],
     edges: Sequence[EdgeCalls],
     logs: Sequence[LogSignal],
     alerts: Sequence[RelatedAlert],

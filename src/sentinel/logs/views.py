@@ -215,3 +215,15 @@ def pattern_services(raw: str) -> list[str]:
 
 def level_name(number: int) -> str:
     return level_of(number)
+
+
+async def pattern_summaries(
+    session: AsyncSession, pattern_ids: list[int]
+) -> dict[int, tuple[str, list[str]]]:
+    """Template and services of each pattern (for other domains, e.g. incidents)."""
+    if not pattern_ids:
+        return {}
+    stmt = select(LogPattern.id, LogPattern.template, LogPattern.services).where(
+        LogPattern.id.in_(pattern_ids)
+    )
+    return {pid: (t, pattern_services(s)) for pid, t, s in (await session.execute(stmt)).all()}

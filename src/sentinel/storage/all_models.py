@@ -10,6 +10,7 @@ from sentinel.storage.base import Base
 def load_all_models() -> MetaData:
     from sentinel.alerting import models as _alerting  # noqa: F401
     from sentinel.auth import models as _auth  # noqa: F401
+    from sentinel.incidents import models as _incidents  # noqa: F401
     from sentinel.logs import models as _logs  # noqa: F401
     from sentinel.slo import models as _slo  # noqa: F401
     from sentinel.tracing import models as _tracing  # noqa: F401

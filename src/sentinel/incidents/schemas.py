@@ -1,0 +1,196 @@
+"""API shapes of the incidents domain (never ORM objects)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from sentinel.incidents.lifecycle import IncidentStatus
+from sentinel.timeutil import UtcDatetime
+
+SeverityName = Literal["critical", "high", "medium", "low", "info"]
+Priority = Literal["P1", "P2", "P3", "P4", "P5"]
+Role = Literal["commander", "communications", "scribe", "responder"]
+ServiceName = Field(min_length=1, max_length=200)
+
+
+class IncidentCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=500)
+    description: str = Field("", max_length=20_000)
+    severity: SeverityName = "high"
+    priority: Priority | None = None
+    affected_services: list[str] = Field(default_factory=list, max_length=100)
+    commander: str | None = Field(None, min_length=1, max_length=200)
+    chat_url: str | None = Field(None, max_length=2000)
+    alert_ids: list[int] = Field(default_factory=list, max_length=500)
+    started_at: UtcDatetime | None = None
+
+
+class IncidentUpdate(BaseModel):
+    """Partial update of the descriptive fields (status has its own endpoint)."""
+
+    title: str | None = Field(None, min_length=1, max_length=500)
+    description: str | None = Field(None, max_length=20_000)
+    severity: SeverityName | None = None
+    priority: Priority | None = None
+    affected_services: list[str] | None = Field(None, max_length=100)
+    chat_url: str | None = Field(None, max_length=2000)
+
+
+class StatusChange(BaseModel):
+    status: IncidentStatus
+    message: str = Field("", max_length=5000)
+
+
+class UpdateIn(BaseModel):
+    """A war-room update or note."""
+
+    message: str = Field(min_length=1, max_length=20_000)
+    kind: Literal["update", "note"] = "update"
+
+
+class AssignIn(BaseModel):
+    """Assign a person to a role; `commander` replaces the incident's commander."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = "commander"
+    remove: bool = False
+
+
+class RootCauseIn(BaseModel):
+    summary: str = Field(min_length=1, max_length=20_000)
+    service: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=100)
+
+
+class ActionItemIn(BaseModel):
+    title: str = Field(min_length=1, max_length=2000)
+    owner: str | None = Field(None, max_length=200)
+    due_at: UtcDatetime | None = None
+
+
+class ActionItemUpdate(BaseModel):
+    title: str | None = Field(None, min_length=1, max_length=2000)
+    owner: str | None = Field(None, max_length=200)
+    status: Literal["open", "in_progress", "done"] | None = None
+    due_at: UtcDatetime | None = None
+
+
+class ActionItemOut(BaseModel):
+    id: int
+    incident_id: int
+    title: str
+    owner: str | None
+    status: str
+    due_at: datetime | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ParticipantOut(BaseModel):
+    name: str
+    role: str
+    added_by: str
+    added_at: datetime
+
+
+class LinkedAlertOut(BaseModel):
+    alert_id: int
+    group_id: int | None
+    service: str
+    linked_by: str
+    linked_at: datetime
+
+
+class IncidentOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    status: IncidentStatus
+    severity: str
+    priority: str | None
+    affected_services: list[str]
+    commander: str | None
+    participants: list[ParticipantOut]
+    source: str
+    creation_reason: str
+    chat_url: str | None
+    root_cause: dict[str, Any] | None
+    allowed_transitions: list[IncidentStatus]
+    alert_ids: list[int]
+    started_at: datetime
+    acknowledged_at: datetime | None
+    identified_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TimelineEntryOut(BaseModel):
+    id: int
+    incident_id: int
+    at: datetime
+    kind: str
+    author: str
+    message: str
+    detail: dict[str, Any]
+
+
+class DurationStats(BaseModel):
+    count: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+class IncidentStatistics(BaseModel):
+    start: datetime
+    end: datetime
+    total: int
+    open: int
+    mtta: DurationStats
+    mttr: DurationStats
+    by_severity: dict[str, int]
+    by_status: dict[str, int]
+    by_service: dict[str, int]
+    by_period: dict[str, int]
+    period: str
+
+
+class PolicyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    position: int = 0
+    min_severity: SeverityName | None = "high"
+    group_threshold: int | None = Field(None, ge=1, le=10_000)
+    group_window_s: float = Field(300.0, gt=0, le=86_400)
+    route_ids: list[int] = Field(default_factory=list, max_length=100)
+    matchers: list[str] = Field(default_factory=list, max_length=50)
+    enabled: bool = True
+
+
+class PolicyOut(PolicyIn):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SuggestionOut(BaseModel):
+    kind: str
+    subject: str
+    service: str | None
+    score: float
+    summary: str
+    evidence: dict[str, Any]
+
+
+class Suggestions(BaseModel):
+    incident_id: int
+    window_start: datetime
+    window_end: datetime
+    baseline_start: datetime
+    suggestions: list[SuggestionOut]

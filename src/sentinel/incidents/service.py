@@ -1,0 +1,464 @@
+"""Incident operations: create, status changes, updates, assignment, root cause, alerts.
+
+Every change writes a timeline entry with its author in the same transaction, and
+queues a live event that is published when (and only if) that transaction commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.alerting import lifecycle as alert_lifecycle
+from sentinel.alerting.models import Alert
+from sentinel.api.errors import BadRequest, Conflict, NotFound
+from sentinel.incidents import events, schemas, store
+from sentinel.incidents.lifecycle import (
+    ACKNOWLEDGING,
+    ALLOWED,
+    IllegalTransition,
+    IncidentStatus,
+    check_transition,
+)
+from sentinel.incidents.models import (
+    ActionItem,
+    Incident,
+    IncidentAlert,
+    IncidentParticipant,
+    TimelineEntry,
+)
+
+S = IncidentStatus
+
+
+async def add_entry(
+    session: AsyncSession,
+    incident: Incident,
+    kind: str,
+    author: str,
+    message: str,
+    at: datetime,
+    **detail: Any,
+) -> TimelineEntry:
+    """Append one timeline entry and queue its live event."""
+    entry = TimelineEntry(
+        incident_id=incident.id, at=at, kind=kind, author=author, message=message, detail=detail
+    )
+    session.add(entry)
+    await session.flush()
+    await events.queue_event(
+        session,
+        {
+            "type": "timeline",
+            "incident_id": incident.id,
+            "id": entry.id,
+            "at": at.isoformat(),
+            "kind": kind,
+            "author": author,
+            "message": message,
+            "status": incident.status,
+        },
+    )
+    return entry
+
+
+async def get_incident(session: AsyncSession, incident_id: int, *, lock: bool = False) -> Incident:
+    stmt = select(Incident).where(Incident.id == incident_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    incident = (await session.scalars(stmt)).first()
+    if incident is None:
+        raise NotFound(f"No incident with id {incident_id}.")
+    return incident
+
+
+def _services(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise BadRequest("Service names must be 1 to 200 characters.")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+async def create_incident(
+    session: AsyncSession,
+    body: schemas.IncidentCreate,
+    author: str,
+    now: datetime,
+    *,
+    source: str = "manual",
+    reason: str = "",
+) -> Incident:
+    """Open an incident (status triggered), link the named alerts, name the commander."""
+    alerts = [await alert_lifecycle.get_alert(session, a) for a in dict.fromkeys(body.alert_ids)]
+    services = _services(body.affected_services + [a.service for a in alerts if a.service])
+    started = body.started_at or min([now, *(a.starts_at for a in alerts)])
+    incident = Incident(
+        title=body.title,
+        description=body.description,
+        status=S.TRIGGERED.value,
+        severity=body.severity,
+        priority=body.priority,
+        affected_services=services,
+        commander=body.commander,
+        source=source,
+        creation_reason=reason,
+        chat_url=body.chat_url,
+        started_at=started,
+        created_by=author,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    await session.flush()
+    what = f"Incident opened ({body.severity})" + (f": {reason}" if reason else "")
+    await add_entry(session, incident, "created", author, what, now, source=source)
+    if body.commander:
+        await _add_participant(session, incident, body.commander, "commander", author, now)
+    for alert in alerts:
+        await link_alert(session, incident, alert, author, now)
+    return incident
+
+
+async def _add_participant(
+    session: AsyncSession, incident: Incident, name: str, role: str, author: str, now: datetime
+) -> None:
+    exists = await session.scalar(
+        select(IncidentParticipant.id).where(
+            IncidentParticipant.incident_id == incident.id,
+            IncidentParticipant.name == name,
+            IncidentParticipant.role == role,
+        )
+    )
+    if exists is None:
+        session.add(
+            IncidentParticipant(
+                incident_id=incident.id, name=name, role=role, added_by=author, added_at=now
+            )
+        )
+    await add_entry(
+        session, incident, "assignment", author, f"{name} is {role}", now, name=name, role=role
+    )
+
+
+async def link_alert(
+    session: AsyncSession, incident: Incident, alert: Alert, author: str, now: datetime
+) -> bool:
+    """Link an alert (idempotent); the alert's service joins the affected services."""
+    exists = await session.scalar(
+        select(IncidentAlert.id).where(
+            IncidentAlert.incident_id == incident.id, IncidentAlert.alert_id == alert.id
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        IncidentAlert(
+            incident_id=incident.id,
+            alert_id=alert.id,
+            group_id=alert.group_id,
+            service=alert.service,
+            linked_by=author,
+            linked_at=now,
+        )
+    )
+    if alert.service and alert.service not in incident.affected_services:
+        incident.affected_services = [*incident.affected_services, alert.service]
+    incident.updated_at = now
+    await add_entry(
+        session,
+        incident,
+        "alert",
+        author,
+        f"Alert {alert.id} linked: [{alert.severity}] {alert.alert_name} on "
+        f"{alert.service or '-'}" + (f": {alert.title}" if alert.title else ""),
+        now,
+        alert_id=alert.id,
+        severity=alert.severity,
+        service=alert.service,
+        group_id=alert.group_id,
+    )
+    return True
+
+
+async def change_status(
+    session: AsyncSession,
+    incident: Incident,
+    target: IncidentStatus,
+    author: str,
+    now: datetime,
+    message: str = "",
+) -> Incident:
+    """Move the incident along its lifecycle; 409 with the allowed moves otherwise."""
+    current = IncidentStatus(incident.status)
+    try:
+        check_transition(current, target)
+    except IllegalTransition as exc:
+        raise Conflict(
+            str(exc),
+            slug="illegal-transition",
+            extra={"current": current.value, "allowed": [s.value for s in exc.allowed]},
+        ) from None
+    incident.status = target.value
+    incident.updated_at = now
+    if target in ACKNOWLEDGING and incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+    if target is S.IDENTIFIED and incident.identified_at is None:
+        incident.identified_at = now
+    if target is S.RESOLVED:
+        incident.resolved_at = now
+    if target is S.INVESTIGATING and current is S.RESOLVED:
+        incident.resolved_at = None  # reopened: MTTR counts to the final resolve
+    if target is S.CLOSED:
+        incident.closed_at = now
+    text = f"Status {current.value} → {target.value}" + (f": {message}" if message else "")
+    await add_entry(
+        session, incident, "status", author, text, now, **{"from": current.value, "to": target}
+    )
+    return incident
+
+
+async def post_update(
+    session: AsyncSession, incident: Incident, body: schemas.UpdateIn, author: str, now: datetime
+) -> TimelineEntry:
+    incident.updated_at = now
+    return await add_entry(session, incident, body.kind, author, body.message, now)
+
+
+async def assign(
+    session: AsyncSession, incident: Incident, body: schemas.AssignIn, author: str, now: datetime
+) -> None:
+    """Give a person a war-room role (or take it away); commander is also on the incident."""
+    if body.remove:
+        row = await session.scalar(
+            select(IncidentParticipant).where(
+                IncidentParticipant.incident_id == incident.id,
+                IncidentParticipant.name == body.name,
+                IncidentParticipant.role == body.role,
+            )
+        )
+        if row is None:
+            raise NotFound(f"{body.name} is not {body.role} of incident {incident.id}.")
+        await session.delete(row)
+        if body.role == "commander" and incident.commander == body.name:
+            incident.commander = None
+        await add_entry(
+            session,
+            incident,
+            "assignment",
+            author,
+            f"{body.name} is no longer {body.role}",
+            now,
+            name=body.name,
+            role=body.role,
+            removed=True,
+        )
+        return
+    if body.role == "commander":
+        previous = incident.commander
+        if previous and previous != body.name:
+            old = await session.scalar(
+                select(IncidentParticipant).where(
+                    IncidentParticipant.incident_id == incident.id,
+                    IncidentParticipant.name == previous,
+                    IncidentParticipant.role == "commander",
+                )
+            )
+            if old is not None:
+                await session.delete(old)
+        incident.commander = body.name
+    incident.updated_at = now
+    await _add_participant(session, incident, body.name, body.role, author, now)
+
+
+async def record_root_cause(
+    session: AsyncSession,
+    incident: Incident,
+    body: schemas.RootCauseIn,
+    author: str,
+    now: datetime,
+) -> Incident:
+    incident.root_cause = {
+        "summary": body.summary,
+        "service": body.service,
+        "category": body.category,
+        "author": author,
+        "at": now.isoformat(),
+    }
+    incident.updated_at = now
+    await add_entry(
+        session,
+        incident,
+        "root_cause",
+        author,
+        f"Root cause recorded: {body.summary}",
+        now,
+        service=body.service,
+        category=body.category,
+    )
+    return incident
+
+
+async def update_incident(
+    session: AsyncSession,
+    incident: Incident,
+    body: schemas.IncidentUpdate,
+    author: str,
+    now: datetime,
+) -> Incident:
+    changes = body.model_dump(exclude_unset=True)
+    if "affected_services" in changes:
+        changes["affected_services"] = _services(changes["affected_services"] or [])
+    for key in ("title", "severity"):
+        if key in changes and changes[key] is None:
+            raise BadRequest(f"{key} cannot be empty.")
+    changed = {k: v for k, v in changes.items() if getattr(incident, k) != v}
+    if not changed:
+        return incident
+    for key, value in changed.items():
+        setattr(incident, key, value)
+    incident.updated_at = now
+    await add_entry(
+        session,
+        incident,
+        "edited",
+        author,
+        "Changed " + ", ".join(sorted(changed)),
+        now,
+        changes={k: v for k, v in changed.items() if k != "description"},
+    )
+    return incident
+
+
+async def add_action_item(
+    session: AsyncSession,
+    incident: Incident,
+    body: schemas.ActionItemIn,
+    author: str,
+    now: datetime,
+) -> ActionItem:
+    item = ActionItem(
+        incident_id=incident.id,
+        title=body.title,
+        owner=body.owner,
+        due_at=body.due_at,
+        created_by=author,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    await add_entry(
+        session, incident, "action_item", author, f"Action item: {body.title}", now, item=item.id
+    )
+    return item
+
+
+async def update_action_item(
+    session: AsyncSession,
+    incident: Incident,
+    item_id: int,
+    body: schemas.ActionItemUpdate,
+    author: str,
+    now: datetime,
+) -> ActionItem:
+    item = await session.get(ActionItem, item_id)
+    if item is None or item.incident_id != incident.id:
+        raise NotFound(f"No action item {item_id} on incident {incident.id}.")
+    changes = body.model_dump(exclude_unset=True)
+    if "title" in changes and changes["title"] is None:
+        raise BadRequest("title cannot be empty.")
+    if "status" in changes and changes["status"] is None:
+        raise BadRequest("status cannot be empty.")
+    for key, value in changes.items():
+        setattr(item, key, value)
+    item.updated_at = now
+    if "status" in changes:
+        await add_entry(
+            session,
+            incident,
+            "action_item",
+            author,
+            f"Action item {item.id} is {item.status}: {item.title}",
+            now,
+            item=item.id,
+            status=item.status,
+        )
+    return item
+
+
+async def incident_out(session: AsyncSession, incident: Incident) -> schemas.IncidentOut:
+    return (await incidents_out(session, [incident]))[0]
+
+
+async def incidents_out(
+    session: AsyncSession, incidents: list[Incident]
+) -> list[schemas.IncidentOut]:
+    ids = [i.id for i in incidents]
+    people = await store.participants(session, ids)
+    alerts = await store.linked_alerts(session, ids)
+    return [
+        schemas.IncidentOut(
+            id=i.id,
+            title=i.title,
+            description=i.description,
+            status=IncidentStatus(i.status),
+            severity=i.severity,
+            priority=i.priority,
+            affected_services=list(i.affected_services),
+            commander=i.commander,
+            participants=[
+                schemas.ParticipantOut(
+                    name=p.name, role=p.role, added_by=p.added_by, added_at=p.added_at
+                )
+                for p in people.get(i.id, [])
+            ],
+            source=i.source,
+            creation_reason=i.creation_reason,
+            chat_url=i.chat_url,
+            root_cause=i.root_cause,
+            allowed_transitions=list(ALLOWED[IncidentStatus(i.status)]),
+            alert_ids=[a.alert_id for a in alerts.get(i.id, [])],
+            started_at=i.started_at,
+            acknowledged_at=i.acknowledged_at,
+            identified_at=i.identified_at,
+            resolved_at=i.resolved_at,
+            closed_at=i.closed_at,
+            created_by=i.created_by,
+            created_at=i.created_at,
+            updated_at=i.updated_at,
+        )
+        for i in incidents
+    ]
+
+
+def entry_out(e: TimelineEntry) -> schemas.TimelineEntryOut:
+    return schemas.TimelineEntryOut(
+        id=e.id,
+        incident_id=e.incident_id,
+        at=e.at,
+        kind=e.kind,
+        author=e.author,
+        message=e.message,
+        detail=e.detail,
+    )
+
+
+def action_item_out(a: ActionItem) -> schemas.ActionItemOut:
+    return schemas.ActionItemOut(
+        id=a.id,
+        incident_id=a.incident_id,
+        title=a.title,
+        owner=a.owner,
+        status=a.status,
+        due_at=a.due_at,
+        created_by=a.created_by,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+    )

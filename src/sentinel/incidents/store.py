@@ -1,0 +1,75 @@
+"""Queries of the incidents domain; never commits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.incidents.lifecycle import OPEN_STATUSES
+from sentinel.incidents.models import (
+    ActionItem,
+    Incident,
+    IncidentAlert,
+    IncidentParticipant,
+    TimelineEntry,
+)
+
+
+async def participants(
+    session: AsyncSession, incident_ids: Sequence[int]
+) -> dict[int, list[IncidentParticipant]]:
+    out: dict[int, list[IncidentParticipant]] = defaultdict(list)
+    if not incident_ids:
+        return out
+    stmt = (
+        select(IncidentParticipant)
+        .where(IncidentParticipant.incident_id.in_(incident_ids))
+        .order_by(IncidentParticipant.id)
+    )
+    for row in (await session.scalars(stmt)).all():
+        out[row.incident_id].append(row)
+    return out
+
+
+async def linked_alerts(
+    session: AsyncSession, incident_ids: Sequence[int]
+) -> dict[int, list[IncidentAlert]]:
+    out: dict[int, list[IncidentAlert]] = defaultdict(list)
+    if not incident_ids:
+        return out
+    stmt = (
+        select(IncidentAlert)
+        .where(IncidentAlert.incident_id.in_(incident_ids))
+        .order_by(IncidentAlert.id)
+    )
+    for row in (await session.scalars(stmt)).all():
+        out[row.incident_id].append(row)
+    return out
+
+
+async def open_incidents(session: AsyncSession) -> list[Incident]:
+    stmt = select(Incident).where(Incident.status.in_([s.value for s in OPEN_STATUSES]))
+    return list((await session.scalars(stmt.order_by(Incident.id))).all())
+
+
+async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
+    stmt = (
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(TimelineEntry.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def action_items(session: AsyncSession, incident_id: int) -> list[ActionItem]:
+    stmt = select(ActionItem).where(ActionItem.incident_id == incident_id).order_by(ActionItem.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def started_between(session: AsyncSession, start: datetime, end: datetime) -> list[Incident]:
+    stmt = select(Incident).where(Incident.started_at >= start, Incident.started_at < end)
+    return list((await session.scalars(stmt.order_by(Incident.id))).all())
