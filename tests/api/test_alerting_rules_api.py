@@ -185,3 +185,28 @@ async def test_span_error_rate_and_latency_rules_read_the_tracing_rollups(
     assert states[0]["state"] == "firing" and states[0]["last_value"] == 0.25
     assert states[1]["state"] == "firing" and states[1]["last_value"] > 500
     assert states[2]["state"] == "nodata" and states[2]["last_value"] is None
+
+
+async def test_anomaly_rule_learns_a_baseline_then_fires_on_a_jump(
+    client: httpx.AsyncClient, admin_headers: H, ingest_headers: H, db: Database
+) -> None:
+    rule = {
+        **RULE,
+        "name": "CriticalJump",
+        "condition": "anomaly",
+        "comparator": ">",
+        "threshold": 3,
+    }
+    rule_id = (await client.post("/api/alerting/rules", json=rule, headers=admin_headers)).json()[
+        "id"
+    ]
+    await client.post("/api/alerts", json=critical("steady"), headers=ingest_headers)
+    for _ in range(10):
+        await _tick(db)
+    got = (await client.get(f"/api/alerting/rules/{rule_id}", headers=admin_headers)).json()
+    assert got["state"] == "normal" and got["condition"] == "anomaly"
+    for n in range(5):
+        await client.post("/api/alerts", json=critical(f"storm-{n}"), headers=ingest_headers)
+    await _tick(db)
+    got = (await client.get(f"/api/alerting/rules/{rule_id}", headers=admin_headers)).json()
+    assert got["state"] == "firing" and got["last_value"] == 6

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sentinel.alerting.rules import NoDataPolicy, RuleState, evaluate
+from sentinel.alerting.rules import (
+    MIN_BASELINE,
+    NoDataPolicy,
+    RuleState,
+    evaluate,
+    next_baseline,
+    robust_z,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 FOR = timedelta(minutes=5)
@@ -68,3 +76,33 @@ def test_never_fires_before_the_breach_has_held_for_the_duration(
         if r.fire:
             assert breach_started is not None and at - breach_started >= FOR
         state, since = r.state, r.pending_since
+
+
+def test_anomaly_needs_a_baseline_then_flags_a_jump() -> None:
+    history = [10.0, 11.0, 9.0, 10.0, 12.0, 10.0, 9.0, 11.0, 10.0]
+    assert robust_z(50.0, history) is None  # 9 values: still warming up
+    history = next_baseline(history, 10.0)
+    assert len(history) == MIN_BASELINE
+    z = robust_z(50.0, history)
+    assert z is not None and z > 10
+    assert abs(robust_z(10.0, history) or 0.0) < 1
+    r = evaluate(
+        50.0, ">", 3.0, timedelta(0), NoDataPolicy.OK, RuleState.NORMAL, None, T0, baseline=history
+    )
+    assert r.state is RuleState.FIRING
+    calm = evaluate(
+        11.0, ">", 3.0, timedelta(0), NoDataPolicy.OK, RuleState.NORMAL, None, T0, baseline=history
+    )
+    assert calm.state is RuleState.NORMAL
+    assert len(next_baseline([1.0] * 30, 2.0)) == 30
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=10, max_size=40), st.floats(-1e6, 1e6))
+def test_robust_z_sign_follows_the_median(history: list[float], value: float) -> None:
+    z = robust_z(value, history)
+    assert z is not None
+    median = statistics.median(history)
+    if value > median:
+        assert z >= 0
+    elif value < median:
+        assert z <= 0

@@ -194,6 +194,7 @@ class AlertRule(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     source: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    condition: Mapped[str] = mapped_column(String(10), default="threshold")
     comparator: Mapped[str] = mapped_column(String(2))
     threshold: Mapped[float] = mapped_column(Float)
     for_s: Mapped[float] = mapped_column(Float, default=0)
@@ -207,6 +208,8 @@ class AlertRule(Base):
     pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_eval_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Recent values, for anomaly rules (their robust z-score baseline).
+    baseline: Mapped[list[float]] = mapped_column(JsonType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

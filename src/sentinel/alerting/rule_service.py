@@ -13,7 +13,7 @@ from sentinel.alerting import intake, sources
 from sentinel.alerting.config import AlertingSettings
 from sentinel.alerting.models import AlertRule, AlertRuleStateChange
 from sentinel.alerting.pipeline import IncomingAlert
-from sentinel.alerting.rules import NoDataPolicy, RuleState, evaluate
+from sentinel.alerting.rules import NoDataPolicy, RuleState, evaluate, next_baseline
 from sentinel.alerting.severity import Severity
 
 log = logging.getLogger("sentinel.alerting.rules")
@@ -49,6 +49,7 @@ async def evaluate_rules(session: AsyncSession, now: datetime, config: AlertingS
         except Exception:  # a broken source must not stop the other rules
             log.exception("rule %s: source %s failed", rule.name, rule.source)
             continue
+        anomaly = rule.condition == "anomaly"
         result = evaluate(
             value,
             rule.comparator,
@@ -58,7 +59,10 @@ async def evaluate_rules(session: AsyncSession, now: datetime, config: AlertingS
             RuleState(rule.state),
             rule.pending_since,
             now,
+            baseline=rule.baseline if anomaly else None,
         )
+        if anomaly:
+            rule.baseline = next_baseline(rule.baseline, value)
         if result.state != rule.state:
             changed += 1
             session.add(

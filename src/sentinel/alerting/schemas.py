@@ -251,6 +251,11 @@ class RuleIn(BaseModel):
     name: Name
     source: str = Field(min_length=1, max_length=40)
     params: dict[str, Any] = Field(default_factory=dict)
+    condition: Literal["threshold", "anomaly"] = Field(
+        "threshold",
+        description="threshold: compare the value; anomaly: compare its robust z-score "
+        "against the rule's last 30 values (e.g. comparator '>' threshold 3).",
+    )
     comparator: Literal[">", ">=", "<", "<=", "==", "!="] = ">"
     threshold: float
     for_s: float = Field(0, ge=0, le=7 * 86400)
