@@ -192,7 +192,7 @@ def test_remaining_budget_falls_as_bad_events_arrive(
 ) -> None:
     before = error_budget(target, "occurrences", EventTotals(good, good + bad), 100, 100)
     after = error_budget(target, "occurrences", EventTotals(good, good + bad + more_bad), 100, 100)
-    assert after.remaining_ratio <= before.remaining_ratio
+    assert after.remaining_ratio <= before.remaining_ratio + 1e-12  # float noise when good=0
     if good > 0:  # with no good events at all the error ratio is already 100%
         assert after.remaining_ratio < before.remaining_ratio
     assert before.remaining_ratio <= 1.0 and after.remaining_ratio <= 1.0

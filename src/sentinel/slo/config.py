@@ -14,7 +14,11 @@ class SloSettings(BaseSettings):
     # Status snapshots (history, trend) are kept at most this often per SLO...
     snapshot_minutes: int = Field(10, ge=1)
     # ...and for this many days.
-    snapshot_retention_days: int = Field(400, ge=1)
+    snapshot_retention_days: int = Field(90, ge=1)
+    # Minute buckets must outlive the longest window (90d rolling, a quarter); hour
+    # rollups serve reports over longer periods.
+    minute_retention_days: int = Field(100, ge=93)
+    hour_retention_days: int = Field(400, ge=100)
     # Span and PromQL sources are re-read this far back each cycle, for late data.
     source_lag_minutes: int = Field(5, ge=0)
     # How far back a new span or PromQL SLO is back-filled (at most its window).

@@ -31,18 +31,28 @@ class ViolationOut(BaseModel):
 
 
 async def violations(
-    session: AsyncSession, now: datetime, service: str | None = None
-) -> list[ViolationOut]:
-    """SLOs out of target in their window, or burning above a condition's threshold."""
-    stmt = select(Slo).order_by(Slo.id)
-    if service:
-        stmt = stmt.where(Slo.service == service)
-    slos = list(await session.scalars(stmt))
-    found = []
-    for i in range(0, len(slos), CHUNK):
-        chunk = slos[i : i + CHUNK]
+    session: AsyncSession,
+    now: datetime,
+    service: str | None = None,
+    limit: int = 100,
+    after_id: int | None = None,
+) -> tuple[list[ViolationOut], int | None]:
+    """SLOs out of target in their window, or burning above a condition's threshold, in id
+    order after `after_id`; returns up to `limit` and the id to continue after (or None)."""
+    found: list[ViolationOut] = []
+    last_seen = after_id
+    while True:
+        stmt = select(Slo).order_by(Slo.id).limit(CHUNK)
+        if service:
+            stmt = stmt.where(Slo.service == service)
+        if last_seen is not None:
+            stmt = stmt.where(Slo.id > last_seen)
+        chunk = list(await session.scalars(stmt))
+        if not chunk:
+            return found, None
         statuses = await compute_statuses(session, chunk, now)
         for s in chunk:
+            last_seen = s.id
             st = statuses[s.id]
             burning = [c.condition.key for c in st.burning]
             if st.meets_target and not burning:
@@ -50,7 +60,7 @@ async def violations(
             reasons = []
             if not st.meets_target:
                 reasons.append(
-                    f"error budget overspent: {-st.budget.remaining_ratio:.1%} over "
+                    f"error budget overspent by {-st.budget.remaining_ratio:.1%} "
                     f"(SLI {st.budget.sli} < target {s.target})"
                 )
             reasons += [
@@ -71,7 +81,8 @@ async def violations(
                     reasons=reasons,
                 )
             )
-    return found
+            if len(found) == limit:
+                return found, s.id
 
 
 class SloReportLine(BaseModel):

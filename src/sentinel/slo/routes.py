@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sentinel.api.deps import Ingester, Reader, SessionDep, Writer
 from sentinel.api.errors import BadRequest
-from sentinel.api.pagination import Page, PageParams, paginate
+from sentinel.api.pagination import Page, PageParams, decode_cursor, encode_cursor, paginate
 from sentinel.slo import openslo_routes, readings, report, service
 from sentinel.slo.config import SloSettings
 from sentinel.slo.evaluate import compute_statuses
@@ -64,14 +64,22 @@ async def list_slos(
     return Page(items=[service.to_out(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/violations", response_model=list[report.ViolationOut])
+@router.get("/violations", response_model=Page[report.ViolationOut])
 async def violations(
     _: Reader,
     session: SessionDep,
+    page: PageParams,
     service_name: Annotated[str | None, Query(alias="service")] = None,
-) -> list[report.ViolationOut]:
-    """SLOs out of target in their window or burning above a burn-rate threshold now."""
-    return await report.violations(session, now(), service_name)
+) -> Page[report.ViolationOut]:
+    """SLOs out of target in their window or burning above a burn-rate threshold now,
+    in SLO id order."""
+    after = None
+    if page.cursor:
+        (after,) = decode_cursor(page.cursor, 1)
+        if not isinstance(after, int):
+            raise BadRequest("The cursor is not valid; use next_cursor from a previous page.")
+    found, last = await report.violations(session, now(), service_name, page.limit, after)
+    return Page(items=found, next_cursor=encode_cursor([last]) if last is not None else None)
 
 
 @router.get("/report", response_model=report.ReportOut)

@@ -13,8 +13,9 @@ from sentinel.alerting.config import AlertingSettings
 from sentinel.slo import alerts, readings, service, sources
 from sentinel.slo.config import SloSettings
 from sentinel.slo.evaluate import SloStatus, compute_statuses
-from sentinel.slo.models import Slo, SloSnapshot
+from sentinel.slo.models import Slo, SloHour, SloMinute, SloSnapshot
 from sentinel.slo.windows import format_duration
+from sentinel.storage.base import UTCDateTime
 from sentinel.worker.registry import JobContext, JobRegistry
 
 CHUNK = 500
@@ -120,7 +121,9 @@ async def _evaluate(
         .where(table.c.id == bindparam("b_id"))
         .values(
             last_evaluated_at=bindparam("b_at"),
-            last_snapshot_at=func.coalesce(bindparam("b_snap"), table.c.last_snapshot_at),
+            last_snapshot_at=func.coalesce(
+                bindparam("b_snap", type_=UTCDateTime()), table.c.last_snapshot_at
+            ),
         ),
         marks,
     )
@@ -155,6 +158,28 @@ async def _recent_snapshots(
     return found
 
 
+async def purge_old_buckets(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    await purge(ctx.session, datetime.now(UTC), SloSettings())
+
+
+async def purge(session: AsyncSession, now: datetime, settings: SloSettings) -> None:
+    """Drop minutes and hours past retention, SLO by SLO (each a primary-key range)."""
+    ids = list(await session.scalars(select(Slo.id)))
+    if not ids:
+        return
+    epoch_minute = int(now.timestamp() // 60)
+    for model, key, days in (
+        (SloMinute, SloMinute.minute, settings.minute_retention_days),
+        (SloHour, SloHour.hour, settings.hour_retention_days),
+    ):
+        table = cast(Table, model.__table__)
+        await session.execute(
+            delete(table).where(table.c.slo_id == bindparam("b_id"), key < bindparam("b_cut")),
+            [{"b_id": i, "b_cut": epoch_minute - days * 1440} for i in ids],
+        )
+
+
 def register(registry: JobRegistry) -> None:
     every = timedelta(seconds=SloSettings().evaluation_seconds)
     registry.every("slo.evaluate", every, evaluate_all)
+    registry.every("slo.retention", timedelta(hours=1), purge_old_buckets)

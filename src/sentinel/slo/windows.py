@@ -11,6 +11,8 @@ from sentinel.timeutil import parse_duration
 
 CalendarUnit = Literal["week", "month", "quarter"]
 CALENDAR_UNITS: tuple[str, ...] = ("week", "month", "quarter")
+# Minute buckets are kept a little longer than this (SloSettings.minute_retention_days).
+MAX_ROLLING = timedelta(days=90)
 # The shortest a calendar period can be: what alert windows are checked against.
 SHORTEST_PERIOD = {
     "week": timedelta(days=7),
@@ -33,6 +35,8 @@ class SloWindow:
         value = parse_duration(duration) if isinstance(duration, str) else duration
         if value < timedelta(hours=1):
             raise ValueError("a rolling window must be at least 1h")
+        if value > MAX_ROLLING:
+            raise ValueError("a rolling window can be at most 90d (use a calendar quarter)")
         if value % timedelta(hours=1):
             raise ValueError("a rolling window must be a whole number of hours")
         return SloWindow(kind="rolling", duration=value)
