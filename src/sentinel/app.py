@@ -34,6 +34,8 @@ from sentinel.incidents import routes as incident_routes
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
 from sentinel.logs import setup as logs_setup
+from sentinel.oncall import policy_routes as oncall_policy_routes
+from sentinel.oncall import routes as oncall_routes
 from sentinel.slo import routes as slo_routes
 from sentinel.slo import tasks as slo_tasks
 from sentinel.storage import migrate
@@ -138,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pagerduty_routes.router,
         slo_routes.router,
         incident_routes.router,
+        oncall_routes.router,
+        oncall_policy_routes.router,
     ):
         app.include_router(router)
     tracing_setup.install(app, settings, metrics_registry)

@@ -1,0 +1,1 @@
+"""Notification delivery: an outbox of pages, channels, signed action links, history."""
