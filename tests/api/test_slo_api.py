@@ -506,3 +506,68 @@ async def test_openapi_documents_the_slo_api(client: httpx.AsyncClient) -> None:
         "/api/slo/openslo",
     ):
         assert path in spec["paths"], path
+
+
+async def test_calendar_week_resets_and_history_shows_it(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], ingest_headers: dict[str, str]
+) -> None:
+    slo_id = await create(client, admin_headers, target=0.9, window="week")
+    this_monday = (NOW - timedelta(days=NOW.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    last_week = this_monday - timedelta(days=2)
+    await client.post(
+        f"/api/slo/{slo_id}/measurements",
+        headers=ingest_headers,
+        json={
+            "measurements": [
+                {"good": 0, "total": 50, "timestamp": last_week.isoformat()},
+                {"good": 99, "total": 100, "timestamp": NOW.isoformat()},
+            ]
+        },
+    )
+    status = (await client.get(f"/api/slo/{slo_id}/status", headers=admin_headers)).json()
+    # Last week's outage belongs to last week's budget: this week starts afresh.
+    assert status["window_start"].startswith(this_monday.strftime("%Y-%m-%dT00:00:00"))
+    assert (status["good"], status["total"]) == (99, 100)
+    history = await client.get(
+        f"/api/slo/{slo_id}/history",
+        params={"start": (last_week - timedelta(hours=1)).isoformat(), "step": "1h"},
+        headers=admin_headers,
+    )
+    points = history.json()["points"]
+    before_reset = [p for p in points if p["at"] < this_monday.isoformat().replace("+00:00", "Z")]
+    assert before_reset[-1]["remaining_ratio"] < 0  # last week ended overspent
+    after = [p for p in points if p["at"] > this_monday.isoformat().replace("+00:00", "Z")]
+    # The new week starts without last week's 50 failures (only this week's 1 of 100).
+    assert after[0]["total"] in (0, 100) and after[0]["remaining_ratio"] >= 0.9
+
+
+async def test_predict_from_the_trend_without_worker_history(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], ingest_headers: dict[str, str]
+) -> None:
+    slo_id = await create(client, admin_headers, target=0.99)
+    hour = NOW.replace(minute=0, second=0, microsecond=0)
+    batch = [
+        {"good": 1_000_000, "total": 1_000_000, "timestamp": (NOW - timedelta(days=20)).isoformat()}
+    ]
+    # Each of the last 24 hours: 1,000 requests, 200 failing → the budget falls ~2% an hour.
+    batch += [
+        {
+            "good": 800,
+            "total": 1000,
+            "timestamp": (hour - timedelta(hours=k, minutes=30)).isoformat(),
+        }
+        for k in range(24)
+    ]
+    await client.post(
+        f"/api/slo/{slo_id}/measurements", headers=ingest_headers, json={"measurements": batch}
+    )
+    predicted = (await client.get(f"/api/slo/{slo_id}/predict", headers=admin_headers)).json()
+    assert predicted["method"] == "trend"
+    assert predicted["trend_slope_per_hour"] < -0.01
+    assert predicted["confidence"] > 0.9
+    hours = predicted["seconds_to_exhaustion_trend"] / 3600
+    assert 10 < hours < 72
+    assert predicted["breach_in_window"] is True
+    assert predicted["predicted_breach_alert"] is True
