@@ -30,7 +30,9 @@ from sentinel.auth import routes as auth_routes
 from sentinel.auth.bootstrap import BootstrapResult, bootstrap
 from sentinel.auth.service import AuthConfig
 from sentinel.config import Settings
+from sentinel.incidents import policy_routes as incident_policy_routes
 from sentinel.incidents import routes as incident_routes
+from sentinel.incidents import tasks as incident_tasks
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
 from sentinel.logs import setup as logs_setup
@@ -58,6 +60,7 @@ def build_registry() -> JobRegistry:
     alerting_tasks.register(registry)
     logs_setup.register(registry)
     slo_tasks.register(registry)
+    incident_tasks.register(registry)
     return registry
 
 
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pagerduty_routes.router,
         slo_routes.router,
         incident_routes.router,
+        incident_policy_routes.router,
         oncall_routes.router,
         oncall_policy_routes.router,
     ):

@@ -1,0 +1,237 @@
+"""Incidents from alerts: the worker reads alert_events after its own cursor, applies the
+creation policies to routed alerts, attaches related alerts to open incidents and puts
+acknowledges and resolves of linked alerts on their timelines.
+
+Restart-safe: the cursor row moves in the same transaction as the incidents it caused,
+and it is locked while a batch runs, so replicas take turns. alert_events is the
+alerting domain's documented event log (its docstring: "read this like a log").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.alerting import lifecycle as alert_lifecycle
+from sentinel.alerting.matchers import MatcherError, parse_matchers
+from sentinel.alerting.models import Alert, AlertEvent
+from sentinel.api.errors import NotFound
+from sentinel.incidents import policy, schemas, service, store
+from sentinel.incidents.config import IncidentSettings
+from sentinel.incidents.models import Incident, IncidentCursor, IncidentPolicy
+from sentinel.storage.dialect import dialect_name, upsert_insert
+
+CURSOR = "alert_events"
+AUTHOR = "sentinel"
+
+
+async def _cursor(session: AsyncSession) -> IncidentCursor:
+    insert = upsert_insert(session, IncidentCursor).values(name=CURSOR, last_id=0)
+    await session.execute(insert.on_conflict_do_nothing())
+    stmt = select(IncidentCursor).where(IncidentCursor.name == CURSOR).with_for_update()
+    return (await session.execute(stmt)).scalar_one()
+
+
+def policy_of(row: IncidentPolicy) -> policy.CreationPolicy:
+    try:
+        matchers = tuple(m for text in row.matchers for m in parse_matchers(text))
+    except MatcherError:
+        matchers = ()  # validated on write; an old bad row matches everything it can
+    return policy.CreationPolicy(
+        name=row.name,
+        min_severity=row.min_severity,
+        group_threshold=row.group_threshold,
+        group_window_s=row.group_window_s,
+        route_ids=tuple(row.route_ids),
+        matchers=matchers,
+        enabled=row.enabled,
+    )
+
+
+async def policies(
+    session: AsyncSession, settings: IncidentSettings
+) -> list[policy.CreationPolicy]:
+    rows = (
+        await session.scalars(
+            select(IncidentPolicy).order_by(IncidentPolicy.position, IncidentPolicy.id)
+        )
+    ).all()
+    if rows:
+        return [policy_of(r) for r in rows]
+    if settings.default_min_severity == "off":
+        return []
+    return [policy.CreationPolicy("default", min_severity=settings.default_min_severity)]
+
+
+class _OpenSet:
+    """The open incidents, kept current while one batch creates and links."""
+
+    def __init__(self, incidents: list[Incident], links: dict[int, list[Any]]) -> None:
+        self.by_id = {i.id: i for i in incidents}
+        self.refs = {
+            i.id: policy.OpenIncident(
+                i.id,
+                frozenset(g for link in links.get(i.id, []) if (g := link.group_id) is not None),
+                frozenset(link.alert_id for link in links.get(i.id, [])),
+                frozenset(i.affected_services),
+                i.started_at,
+            )
+            for i in incidents
+        }
+
+    def add(self, incident: Incident, alert: Alert, group_id: int | None) -> None:
+        ref = self.refs.get(incident.id) or policy.OpenIncident(
+            incident.id, opened_at=incident.started_at
+        )
+        self.by_id[incident.id] = incident
+        self.refs[incident.id] = policy.OpenIncident(
+            incident.id,
+            ref.group_ids | ({group_id} if group_id is not None else set()),
+            ref.alert_ids | {alert.id},
+            ref.services | ({alert.service} if alert.service else set()),
+            ref.opened_at,
+        )
+
+    def with_alert(self, alert_id: int) -> list[Incident]:
+        return [self.by_id[i] for i, ref in self.refs.items() if alert_id in ref.alert_ids]
+
+
+async def _events(
+    session: AsyncSession, after: int, limit: int, now: datetime, settle: float
+) -> list[AlertEvent]:
+    stmt = select(AlertEvent).where(AlertEvent.id > after).order_by(AlertEvent.id).limit(limit)
+    rows = list((await session.scalars(stmt)).all())
+    if dialect_name(session) != "postgresql":
+        return rows  # one writer: ids commit in order
+    # PostgreSQL hands out ids before commit: stop at a gap until it is old enough to be
+    # a rollback rather than a transaction still in flight.
+    out: list[AlertEvent] = []
+    expected = after + 1
+    for row in rows:
+        if row.id != expected and now - row.at < timedelta(seconds=settle):
+            break
+        out.append(row)
+        expected = row.id + 1
+    return out
+
+
+async def _group_alerts(
+    session: AsyncSession, group_id: int, since: datetime, until_id: int
+) -> list[tuple[int, datetime]]:
+    stmt = select(AlertEvent.alert_id, AlertEvent.at).where(
+        AlertEvent.group_id == group_id,
+        AlertEvent.kind == "routed",
+        AlertEvent.at >= since,
+        AlertEvent.id <= until_id,
+    )
+    return [(a, at) for a, at in (await session.execute(stmt)).all() if a is not None]
+
+
+async def _on_routed(
+    session: AsyncSession,
+    event: AlertEvent,
+    rules: list[policy.CreationPolicy],
+    open_set: _OpenSet,
+    settings: IncidentSettings,
+    now: datetime,
+) -> None:
+    if event.alert_id is None:
+        return
+    try:
+        alert = await alert_lifecycle.get_alert(session, event.alert_id)
+    except NotFound:
+        return  # deleted since
+    labels = {**alert.labels, "severity": alert.severity, "service": alert.service}
+    labels.setdefault("alertname", alert.alert_name)
+    route_id = event.detail.get("route_id") if isinstance(event.detail, dict) else None
+    fact = policy.AlertFact(
+        alert_id=alert.id,
+        severity=alert.severity,
+        service=alert.service,
+        labels=labels,
+        at=event.at,
+        group_id=event.group_id,
+        route_id=route_id if isinstance(route_id, int) else None,
+        title=alert.title,
+    )
+    window = timedelta(seconds=settings.attach_window_seconds)
+    target = policy.attach_to(list(open_set.refs.values()), fact, window)
+    if target is not None:
+        incident = open_set.by_id[target.incident_id]
+        await service.link_alert(session, incident, alert, AUTHOR, now)
+        open_set.add(incident, alert, event.group_id)
+        return
+    if alert.status == "resolved":
+        return  # it is over already: nothing to open
+    longest = max((p.group_window_s for p in rules if p.group_threshold), default=0.0)
+    group: list[tuple[int, datetime]] = []
+    if event.group_id is not None and longest:
+        since = event.at - timedelta(seconds=longest)
+        group = await _group_alerts(session, event.group_id, since, event.id)
+    decision = policy.evaluate(rules, fact, [at for _, at in group])
+    if decision is None:
+        return
+    body = schemas.IncidentCreate(
+        title=(alert.title or alert.alert_name)[:480]
+        + (f" ({alert.service})" if alert.service else ""),
+        description=alert.description[:20_000],
+        severity=alert.severity if alert.severity in policy.SEVERITIES else "high",
+        alert_ids=[alert.id],
+    )
+    incident = await service.create_incident(
+        session, body, AUTHOR, now, source="alert", reason=decision.reason
+    )
+    open_set.add(incident, alert, event.group_id)
+    if decision.policy.group_threshold:
+        for other_id, _at in group:
+            if other_id != alert.id:
+                other = await alert_lifecycle.get_alert(session, other_id)
+                await service.link_alert(session, incident, other, AUTHOR, now)
+                open_set.add(incident, other, event.group_id)
+
+
+async def _on_alert_change(
+    session: AsyncSession, event: AlertEvent, open_set: _OpenSet, now: datetime
+) -> None:
+    if event.alert_id is None:
+        return
+    for incident in open_set.with_alert(event.alert_id):
+        who = event.actor or "alerting"
+        await service.add_entry(
+            session,
+            incident,
+            "alert",
+            who,
+            f"Alert {event.alert_id} {event.kind}",
+            now,
+            alert_id=event.alert_id,
+            alert_event=event.kind,
+            event_at=event.at.isoformat(),
+        )
+
+
+async def consume_alert_events(
+    session: AsyncSession, now: datetime, settings: IncidentSettings
+) -> int:
+    """Handle the next batch of alert events after the cursor; returns how many."""
+    cursor = await _cursor(session)
+    rows = await _events(
+        session, cursor.last_id, settings.batch_events, now, settings.gap_settle_seconds
+    )
+    if not rows:
+        return 0
+    rules = await policies(session, settings)
+    open_incidents = await store.open_incidents(session)
+    links = await store.linked_alerts(session, [i.id for i in open_incidents])
+    open_set = _OpenSet(open_incidents, links)
+    for event in rows:
+        if event.kind == "routed":
+            await _on_routed(session, event, rules, open_set, settings, now)
+        elif event.kind in ("acknowledged", "resolved"):
+            await _on_alert_change(session, event, open_set, now)
+    cursor.last_id = rows[-1].id
+    cursor.updated_at = now
+    return len(rows)

@@ -1,0 +1,26 @@
+"""Incident settings (SENTINEL_INCIDENT_*), read where a job or the app factory needs them."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IncidentSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SENTINEL_INCIDENT_", env_file=".env", extra="ignore"
+    )
+
+    # How often the worker reads new alert events and opens or attaches incidents.
+    tick_seconds: float = Field(2.0, gt=0)
+    batch_events: int = Field(500, ge=1, le=10_000)
+    # With no policy configured, alerts at least this severe open an incident;
+    # "off" opens none until a policy exists.
+    default_min_severity: str = Field("high", pattern="^(critical|high|medium|low|info|off)$")
+    # A later alert of the same service joins an incident opened at most this long ago.
+    attach_window_seconds: float = Field(1800.0, ge=0)
+    # PostgreSQL: an id gap in alert_events older than this is a rolled-back insert, not
+    # a transaction that has yet to commit.
+    gap_settle_seconds: float = Field(10.0, ge=0)
+    # Runbook HTTP steps: the default and the longest allowed timeout.
+    runbook_timeout_seconds: float = Field(10.0, gt=0, le=300)

@@ -1,0 +1,129 @@
+"""Incidents open themselves from alert events, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from sentinel.incidents.automation import consume_alert_events
+from sentinel.incidents.config import IncidentSettings
+from sentinel.storage.engine import Database
+
+H = dict[str, str]
+SETTINGS = IncidentSettings(gap_settle_seconds=0)
+
+
+def alert(service: str, name: str, severity: str, **labels: str) -> dict[str, Any]:
+    return {
+        "service_name": service,
+        "alert_name": name,
+        "severity": severity,
+        "title": f"{name} on {service}",
+        "labels": labels,
+    }
+
+
+async def _consume(db: Database) -> int:
+    total = 0
+    while True:
+        async with db.transaction() as s:
+            handled = await consume_alert_events(s, datetime.now(UTC), SETTINGS)
+        if not handled:
+            return total
+        total += handled
+
+
+async def _incidents(client: httpx.AsyncClient, headers: H) -> list[dict[str, Any]]:
+    r = await client.get("/api/incidents", headers=headers)
+    assert r.status_code == 200, r.text
+    return list(reversed(r.json()["items"]))
+
+
+async def test_severity_policy_opens_once_and_related_alerts_attach(
+    client: httpx.AsyncClient, db: Database, admin_headers: H, ingest_headers: H
+) -> None:
+    first = await client.post(
+        "/api/alerts", json=alert("payments", "5xx", "critical"), headers=ingest_headers
+    )
+    await client.post("/api/alerts", json=alert("search", "slow", "medium"), headers=ingest_headers)
+    assert await _consume(db) > 0
+    opened = await _incidents(client, admin_headers)
+    assert len(opened) == 1
+    inc = opened[0]
+    assert inc["source"] == "alert" and inc["severity"] == "critical"
+    assert inc["alert_ids"] == [first.json()["id"]] and inc["affected_services"] == ["payments"]
+    assert "critical is at least high" in inc["creation_reason"]
+
+    # A related alert (same service) attaches; a restart re-reads nothing.
+    second = await client.post(
+        "/api/alerts", json=alert("payments", "latency", "high"), headers=ingest_headers
+    )
+    assert await _consume(db) > 0
+    assert await _consume(db) == 0
+    opened = await _incidents(client, admin_headers)
+    assert len(opened) == 1
+    assert opened[0]["alert_ids"] == [first.json()["id"], second.json()["id"]]
+
+    # The alert's resolve lands on the timeline, in order.
+    await client.post(f"/api/alerts/{first.json()['id']}/resolve", headers=admin_headers)
+    await _consume(db)
+    timeline = (
+        await client.get(f"/api/incidents/{inc['id']}/timeline", headers=admin_headers)
+    ).json()["items"]
+    assert [e["kind"] for e in timeline] == ["created", "alert", "alert", "alert"]
+    assert timeline[0]["author"] == "sentinel"
+    assert timeline[-1]["message"] == f"Alert {first.json()['id']} resolved"
+
+    # Once resolved, a new critical alert opens a new incident.
+    await client.post(
+        f"/api/incidents/{inc['id']}/status", json={"status": "resolved"}, headers=admin_headers
+    )
+    await client.post("/api/alerts", json=alert("db", "down", "critical"), headers=ingest_headers)
+    await _consume(db)
+    assert len(await _incidents(client, admin_headers)) == 2
+
+
+async def test_group_threshold_policy_links_the_whole_burst(
+    client: httpx.AsyncClient, db: Database, admin_headers: H, ingest_headers: H
+) -> None:
+    r = await client.post(
+        "/api/incident-policies",
+        json={"name": "burst", "min_severity": None, "group_threshold": 3, "group_window_s": 600},
+        headers=admin_headers,
+    )
+    assert r.status_code == 201, r.text
+    ids = []
+    for i in range(2):
+        a = alert("api", "HighCPU", "low", instance=f"i{i}")
+        ids.append((await client.post("/api/alerts", json=a, headers=ingest_headers)).json()["id"])
+    await _consume(db)
+    assert await _incidents(client, admin_headers) == []
+    third = alert("api", "HighCPU", "low", instance="i2")
+    ids.append((await client.post("/api/alerts", json=third, headers=ingest_headers)).json()["id"])
+    await _consume(db)
+    opened = await _incidents(client, admin_headers)
+    assert len(opened) == 1 and sorted(opened[0]["alert_ids"]) == sorted(ids)
+    assert "3 alerts in group" in opened[0]["creation_reason"]
+
+
+async def test_policy_api_rejects_bad_input(
+    client: httpx.AsyncClient, admin_headers: H, login_as: Any
+) -> None:
+    bad = [
+        {"name": "x", "min_severity": None},
+        {"name": "x", "matchers": ['team=~"(']},
+        {"name": "x", "group_threshold": 0},
+    ]
+    for body in bad:
+        r = await client.post("/api/incident-policies", json=body, headers=admin_headers)
+        assert 400 <= r.status_code < 500, body
+    responder = await login_as("responder")
+    r = await client.post("/api/incident-policies", json={"name": "x"}, headers=responder)
+    assert r.status_code == 403
+    assert (
+        await client.get("/api/incident-policies/999", headers=admin_headers)
+    ).status_code == 404
+    assert (await client.get("/api/incident-policies")).status_code == 401
+    assert (await client.get("/api/incident-policies", headers=admin_headers)).json()["items"] == []
