@@ -30,6 +30,8 @@ from sentinel.auth import routes as auth_routes
 from sentinel.auth.bootstrap import BootstrapResult, bootstrap
 from sentinel.auth.service import AuthConfig
 from sentinel.config import Settings
+from sentinel.incidents import routes as incident_routes
+from sentinel.incidents import setup as incidents_setup
 from sentinel.incidents import policy_routes as incident_policy_routes
 from sentinel.incidents import routes as incident_routes
 from sentinel.incidents import tasks as incident_tasks
@@ -110,9 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.worker = WorkerLoop(db, build_registry(), settings)
             worker_task = asyncio.create_task(app.state.worker.run_forever(stop))
         stop_tracing = await tracing_setup.start_background(app)
+        stop_incidents = await incidents_setup.start_background(app)
         try:
             yield
         finally:
+            await stop_incidents()
             await stop_tracing()
             stop.set()
             if worker_task is not None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from sentinel.api.deps import Reader, Responder, SessionDep
+from sentinel.api.deps import Reader, Responder, SessionDep, get_database
 from sentinel.api.errors import BadRequest
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
-from sentinel.incidents import insights, postmortem, schemas, service, store, suggest
+from sentinel.incidents import insights, postmortem, schemas, service, store, stream, suggest
 from sentinel.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
 from sentinel.incidents.models import Incident, TimelineEntry
+from sentinel.storage.engine import Database
 from sentinel.timeutil import UtcDatetime
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def now() -> datetime:
@@ -78,6 +81,30 @@ async def incident_statistics(
     if start >= end:
         raise BadRequest("The time range is empty: start must be before end.")
     return await insights.statistics(session, start, end, period)
+
+
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_all(_: Reader, request: Request, db: DatabaseDep) -> StreamingResponse:
+    """Server-sent events: every timeline entry of every incident, live (all replicas).
+    Send `Last-Event-ID` to replay what was missed."""
+    return stream.event_stream(request, db, None)
+
+
+@router.get(
+    "/{incident_id}/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_incident(
+    incident_id: int, _: Reader, request: Request, session: SessionDep, db: DatabaseDep
+) -> StreamingResponse:
+    """Server-sent events: this incident's timeline entries, live (the war room feed)."""
+    await service.get_incident(session, incident_id)
+    return stream.event_stream(request, db, incident_id)
 
 
 @router.get("/{incident_id}", response_model=schemas.IncidentOut)
