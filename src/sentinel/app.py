@@ -30,10 +30,9 @@ from sentinel.auth import routes as auth_routes
 from sentinel.auth.bootstrap import BootstrapResult, bootstrap
 from sentinel.auth.service import AuthConfig
 from sentinel.config import Settings
-from sentinel.incidents import routes as incident_routes
-from sentinel.incidents import setup as incidents_setup
 from sentinel.incidents import policy_routes as incident_policy_routes
 from sentinel.incidents import routes as incident_routes
+from sentinel.incidents import setup as incidents_setup
 from sentinel.incidents import tasks as incident_tasks
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
