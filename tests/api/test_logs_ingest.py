@@ -305,3 +305,40 @@ async def test_ingest_needs_an_ingest_key(
     assert (await client.post("/api/logs/ingest", json=one, headers=viewer)).status_code == 403
     assert (await client.post("/loki/api/v1/push", json={}, headers=viewer)).status_code == 403
     assert (await client.post("/v1/logs", json={}, headers=viewer)).status_code == 403
+
+
+async def test_otlp_huge_line_and_attribute_flood(
+    client: httpx.AsyncClient, ingest_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    flood = [KeyValue(key=f"k{i}", value=AnyValue(int_value=i)) for i in range(300)]
+    request = ExportLogsServiceRequest(
+        resource_logs=[
+            ResourceLogs(
+                scope_logs=[
+                    ScopeLogs(
+                        log_records=[
+                            LogRecord(
+                                time_unix_nano=time.time_ns(),
+                                body=AnyValue(string_value="y" * (MAX_BODY_CHARS + 1)),
+                                attributes=flood,
+                            )
+                        ]
+                    )
+                ]
+            )
+        ]
+    )
+    response = await client.post(
+        "/v1/logs",
+        content=request.SerializeToString(),
+        headers={**ingest_headers, "content-type": "application/x-protobuf"},
+    )
+    assert response.status_code == 200
+    reply = ExportLogsServiceResponse.FromString(response.content)
+    assert reply.partial_success.rejected_log_records == 0
+    assert "cut" in reply.partial_success.error_message
+    [hit] = (
+        await client.get("/api/logs/search", params={"limit": 5}, headers=admin_headers)
+    ).json()["items"]
+    assert len(hit["message"]) == MAX_BODY_CHARS and len(hit["attributes"]) == 128
+    assert hit["service_name"] == "unknown_service"
