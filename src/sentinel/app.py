@@ -37,8 +37,10 @@ from sentinel.incidents import tasks as incident_tasks
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
 from sentinel.logs import setup as logs_setup
+from sentinel.notify import routes as notify_routes
 from sentinel.oncall import policy_routes as oncall_policy_routes
 from sentinel.oncall import routes as oncall_routes
+from sentinel.oncall import tasks as oncall_tasks
 from sentinel.slo import routes as slo_routes
 from sentinel.slo import tasks as slo_tasks
 from sentinel.storage import migrate
@@ -61,6 +63,7 @@ def build_registry() -> JobRegistry:
     alerting_tasks.register(registry)
     logs_setup.register(registry)
     slo_tasks.register(registry)
+    oncall_tasks.register(registry)
     incident_tasks.register(registry)
     return registry
 
@@ -149,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incident_policy_routes.router,
         oncall_routes.router,
         oncall_policy_routes.router,
+        notify_routes.router,
     ):
         app.include_router(router)
     tracing_setup.install(app, settings, metrics_registry)

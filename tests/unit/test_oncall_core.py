@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sentinel.oncall.escalation import (
+    Advance,
     Policy,
     PolicyError,
     Step,
@@ -278,7 +279,9 @@ def test_advance_waits_then_moves_on_and_stops_at_the_end() -> None:
     t = utc(2026, 1, 1)
     assert advance(chain, 0, t).next_index == 1 and advance(chain, 0, t).due_at == t
     assert advance(chain, 1, t).due_at == t + timedelta(minutes=5)
-    assert advance(chain, 2, t).next_index is None
+    assert advance(chain, 2, t) == Advance(None, None)
+    trailing = (*chain, Step("wait", wait_minutes=10))
+    assert advance(trailing, 3, t) == Advance(None, t + timedelta(minutes=10))
 
 
 def test_recipients_resolve_schedule_and_team() -> None:

@@ -120,8 +120,9 @@ def freeze(policy_id: int, policies: Mapping[int, Policy]) -> tuple[Step, ...]:
 
 @dataclass(frozen=True)
 class Advance:
-    """What the engine does after running step `index`: run `next_index` at `due_at`,
-    or stop when the chain is exhausted (next_index None)."""
+    """What the engine does after running step `index`: run `next_index` at `due_at`.
+    next_index None means the chain is exhausted, at `due_at` if the last step was a wait
+    (the escalation stays open until that wait is over), else at once (due_at None)."""
 
     next_index: int | None
     due_at: datetime | None
@@ -130,11 +131,11 @@ class Advance:
 def advance(chain: Sequence[Step], index: int, ran_at: datetime) -> Advance:
     """Where the chain goes after step `index` ran at `ran_at`: a wait step delays the next
     step; notify steps hand on immediately."""
-    nxt = index + 1
-    if nxt >= len(chain):
-        return Advance(None, None)
     step = chain[index]
     delay = timedelta(minutes=step.wait_minutes) if step.kind == "wait" else timedelta(0)
+    nxt = index + 1
+    if nxt >= len(chain):
+        return Advance(None, ran_at + delay if step.kind == "wait" else None)
     return Advance(nxt, ran_at + delay)
 
 

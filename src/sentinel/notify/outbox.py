@@ -1,0 +1,180 @@
+"""The outbox: pages queued exactly once (unique idempotency key), claimed by one worker
+at a time (FOR UPDATE SKIP LOCKED plus a lease), sent outside the transaction, and every
+attempt recorded. Retries back off exponentially; per-address rate limits defer."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.notify.channels import Delivery, Senders, Target
+from sentinel.notify.config import NotifySettings
+from sentinel.notify.message import Page
+from sentinel.notify.models import NotificationAttempt, OutboxMessage
+from sentinel.oncall.models import Escalation
+from sentinel.storage.dialect import dialect_name, upsert_insert
+from sentinel.storage.engine import Database
+
+LEASE = timedelta(seconds=60)
+
+
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Queue messages; a row whose idempotency key exists is skipped. Returns new rows."""
+    if not rows:
+        return 0
+    stmt = upsert_insert(session, OutboxMessage).values(rows)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    result = await session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def cancel_for_group(session: AsyncSession, group_id: int, *, only_delayed: bool) -> None:
+    """Drop pages not yet sent for a group (acknowledged: delayed rules; resolved: all)."""
+    stmt = update(OutboxMessage).where(
+        OutboxMessage.group_id == group_id, OutboxMessage.status == "pending"
+    )
+    if only_delayed:
+        stmt = stmt.where(OutboxMessage.cancel_on_ack.is_(True))
+    await session.execute(stmt.values(status="cancelled"))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    target: Target
+    page: Page
+    attempt: int
+    max_attempts: int
+
+
+async def claim(session: AsyncSession, now: datetime, settings: NotifySettings) -> list[Claimed]:
+    """Lease due messages to this worker. Delayed rules whose escalation has stopped are
+    cancelled instead; addresses over their rate limit wait a minute."""
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+            )
+        )
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(settings.batch_size)
+    )
+    if dialect_name(session) == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list((await session.scalars(stmt)).all())
+    stopped = await _stopped_escalations(session, rows)
+    sent_recently = await _recent_counts(session, rows, now)
+    claimed: list[Claimed] = []
+    for row in rows:
+        if (row.cancel_on_ack or row.attempts > 0) and row.escalation_id in stopped:
+            row.status = "cancelled"
+            continue
+        if sent_recently.get(row.address, 0) >= settings.rate_limit_per_minute:
+            row.status, row.next_attempt_at = "pending", now + timedelta(seconds=60)
+            continue
+        sent_recently[row.address] = sent_recently.get(row.address, 0) + 1
+        row.status, row.lease_until, row.attempts = "sending", now + LEASE, row.attempts + 1
+        claimed.append(
+            Claimed(
+                row.id,
+                row.idempotency_key,
+                Target(row.channel, row.address),
+                Page.from_json(row.payload),
+                row.attempts,
+                row.max_attempts,
+            )
+        )
+    return claimed
+
+
+async def _stopped_escalations(session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+    ids = {r.escalation_id for r in rows if r.escalation_id is not None}
+    if not ids:
+        return set()
+    stmt = select(Escalation.id).where(
+        Escalation.id.in_(ids), Escalation.status.in_(["acknowledged", "resolved"])
+    )
+    return set(await session.scalars(stmt))
+
+
+async def _recent_counts(
+    session: AsyncSession, rows: list[OutboxMessage], now: datetime
+) -> dict[str, int]:
+    addresses = {r.address for r in rows}
+    if not addresses:
+        return {}
+    stmt = (
+        select(OutboxMessage.address, func.count())
+        .where(
+            OutboxMessage.address.in_(addresses),
+            or_(
+                OutboxMessage.sent_at >= now - timedelta(seconds=60),
+                OutboxMessage.status == "sending",
+            ),
+        )
+        .group_by(OutboxMessage.address)
+    )
+    return {address: int(count) for address, count in (await session.execute(stmt)).all()}
+
+
+def retry_delay(settings: NotifySettings, attempt: int) -> timedelta:
+    return timedelta(seconds=min(settings.retry_base_seconds * 2 ** (attempt - 1), 600))
+
+
+async def record(
+    session: AsyncSession,
+    item: Claimed,
+    result: Delivery,
+    now: datetime,
+    settings: NotifySettings,
+) -> None:
+    session.add(
+        NotificationAttempt(
+            outbox_id=item.id,
+            at=now,
+            channel=item.target.channel,
+            ok=result.ok,
+            status_code=result.status_code,
+            error=result.error,
+            latency_ms=round(result.latency_ms, 3),
+        )
+    )
+    values: dict[str, Any] = {"lease_until": None, "last_error": result.error}
+    if result.ok:
+        values.update(status="sent", sent_at=now)
+    elif result.retryable and item.attempt < item.max_attempts:
+        values.update(status="pending", next_attempt_at=now + retry_delay(settings, item.attempt))
+    else:
+        values.update(status="failed")
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item.id, OutboxMessage.attempts == item.attempt)
+        .values(**values)
+    )
+
+
+async def deliver_due(db: Database, settings: NotifySettings, secret: str, now_fn: Any) -> int:
+    """One delivery round: claim, send all concurrently, record. Returns messages sent."""
+    async with db.transaction() as session:
+        claimed = await claim(session, now_fn(), settings)
+    if not claimed:
+        return 0
+    async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
+        senders = Senders(settings, secret, client)
+        results = await asyncio.gather(
+            *(senders.send(item.target, item.page, item.key) for item in claimed)
+        )
+    async with db.transaction() as session:
+        now = now_fn()
+        for item, result in zip(claimed, results, strict=True):
+            await record(session, item, result, now, settings)
+    return sum(1 for r in results if r.ok)

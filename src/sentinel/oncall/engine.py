@@ -1,0 +1,290 @@
+"""The escalation engine, run by the worker.
+
+`consume_events` reads alert_events after this consumer's cursor (locked row, so replicas
+take turns): a group's `notify` event starts its escalation with the policy's chain frozen
+onto it; `acknowledged`/`resolved` stop it. `run_due_steps` picks due escalations with
+FOR UPDATE SKIP LOCKED, re-checks the group is still unacknowledged and open, runs exactly
+the current step (pages go to the outbox under a unique idempotency key) and moves the
+timer to the next step in the same transaction: a restart neither skips nor repeats one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.alerting.models import Alert, AlertEvent, AlertGroup
+from sentinel.alerting.severity import OPEN_STATUSES, RANK, Severity
+from sentinel.notify import outbox
+from sentinel.notify.config import NotifySettings
+from sentinel.notify.links import sign
+from sentinel.notify.message import Page, summarize
+from sentinel.oncall import service
+from sentinel.oncall.escalation import PolicyError, Step, advance, freeze, page_key, recipients
+from sentinel.oncall.models import ContactMethod, Escalation, EventCursor, NotificationRule
+from sentinel.storage.dialect import dialect_name, upsert_insert
+
+log = logging.getLogger("sentinel.oncall")
+CURSOR = "oncall.escalation"
+EVENT_KINDS = ("notify", "acknowledged", "resolved")
+
+
+async def _locked_cursor(session: AsyncSession, name: str) -> EventCursor:
+    insert = upsert_insert(session, EventCursor).values(name=name, last_event_id=0)
+    await session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+    stmt = select(EventCursor).where(EventCursor.name == name)
+    if dialect_name(session) == "postgresql":
+        stmt = stmt.with_for_update()  # replicas take turns; nobody reads an event twice
+    cursor = (await session.scalars(stmt)).one()
+    await session.refresh(cursor)
+    return cursor
+
+
+async def consume_events(session: AsyncSession, now: datetime, batch: int = 1000) -> int:
+    """Start and stop escalations from the alert event log; returns events read."""
+    cursor = await _locked_cursor(session, CURSOR)
+    events = list(
+        (
+            await session.scalars(
+                select(AlertEvent)
+                .where(AlertEvent.id > cursor.last_event_id)
+                .order_by(AlertEvent.id)
+                .limit(batch)
+            )
+        ).all()
+    )
+    if not events:
+        return 0
+    for event in events:
+        if event.group_id is None or event.kind not in EVENT_KINDS:
+            continue
+        if event.kind == "notify":
+            await start(session, event.group_id, event.detail, now)
+        else:
+            await stop_if_done(session, event.group_id, now, event.actor or "system")
+    cursor.last_event_id, cursor.updated_at = events[-1].id, now
+    return len(events)
+
+
+async def start(
+    session: AsyncSession, group_id: int, detail: dict[str, Any], now: datetime
+) -> Escalation | None:
+    """Freeze the group's policy onto a new escalation, unless one is running already."""
+    policy_id = detail.get("escalation_policy_id")
+    if not policy_id or detail.get("group_status", "open") != "open":
+        return None
+    existing = await session.scalar(select(Escalation).where(Escalation.group_id == group_id))
+    if existing is not None:
+        if existing.status != "resolved":
+            return None  # running, acknowledged or exhausted: a repeat notify does not restart
+        await session.delete(existing)  # the group fired again after resolving
+        await session.flush()
+    try:
+        chain = freeze(int(policy_id), await service.all_policies(session))
+    except PolicyError as exc:
+        log.warning("escalation not started", extra={"group_id": group_id, "error": str(exc)})
+        return None
+    escalation = Escalation(
+        group_id=group_id,
+        policy_id=int(policy_id),
+        chain=[s.to_json() for s in chain],
+        status="active",
+        step_index=0,
+        next_step_at=now,
+        started_at=now,
+    )
+    session.add(escalation)
+    await session.flush()
+    return escalation
+
+
+async def group_state(session: AsyncSession, group_id: int) -> tuple[int, int]:
+    """(open alerts, acknowledged open alerts) of a group, read live."""
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(Alert.acknowledged_at),
+            ).where(Alert.group_id == group_id, Alert.status.in_([s.value for s in OPEN_STATUSES]))
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def stop_if_done(session: AsyncSession, group_id: int, now: datetime, who: str) -> str | None:
+    """Stop the group's escalation if it is acknowledged or has no open alerts; returns
+    the reason it stopped, if it did."""
+    open_count, acked = await group_state(session, group_id)
+    reason = "resolved" if open_count == 0 else "acknowledged" if acked else None
+    if reason is None:
+        return None
+    result = await session.execute(
+        update(Escalation)
+        .where(Escalation.group_id == group_id, Escalation.status == "active")
+        .values(
+            status=reason, stopped_at=now, stopped_by=who, stop_reason=reason, next_step_at=None
+        )
+    )
+    await outbox.cancel_for_group(session, group_id, only_delayed=reason == "acknowledged")
+    if reason == "resolved":
+        await session.execute(
+            update(Escalation)
+            .where(
+                Escalation.group_id == group_id,
+                Escalation.status.in_(["acknowledged", "exhausted"]),
+            )
+            .values(status="resolved", stop_reason="resolved", next_step_at=None)
+        )
+    return reason if getattr(result, "rowcount", 0) else None
+
+
+async def run_due_steps(
+    session: AsyncSession, now: datetime, settings: NotifySettings, secret: str, limit: int = 200
+) -> int:
+    """Run the current step of every due escalation (one step each); returns steps run."""
+    stmt = (
+        select(Escalation)
+        .where(Escalation.status == "active", Escalation.next_step_at <= now)
+        .order_by(Escalation.next_step_at)
+        .limit(limit)
+    )
+    if dialect_name(session) == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ran = 0
+    for escalation in (await session.scalars(stmt)).all():
+        if await stop_if_done(session, escalation.group_id, now, "system"):
+            continue
+        await run_step(session, escalation, now, settings, secret)
+        ran += 1
+    return ran
+
+
+async def run_step(
+    session: AsyncSession,
+    escalation: Escalation,
+    now: datetime,
+    settings: NotifySettings,
+    secret: str,
+) -> None:
+    chain = [Step.from_json(s) for s in escalation.chain]
+    index = escalation.step_index
+    if index >= len(chain):  # the trailing wait is over: nobody answered
+        escalation.status, escalation.next_step_at = "exhausted", None
+        escalation.stopped_at, escalation.stop_reason = now, "exhausted"
+        return
+    step = chain[index]
+    users = await _resolve(session, step, now)
+    if users:
+        page = await build_page(session, escalation.group_id, now, settings, secret)
+        for user_id in users:
+            await page_user(session, escalation, index, user_id, page, now, settings)
+    nxt = advance(chain, index, now)
+    escalation.steps_run += 1
+    if nxt.next_index is None and nxt.due_at is None:
+        escalation.status, escalation.next_step_at = "exhausted", None
+        escalation.stopped_at, escalation.stop_reason = now, "exhausted"
+    elif nxt.next_index is None:
+        escalation.step_index, escalation.next_step_at = len(chain), nxt.due_at
+    else:
+        escalation.step_index, escalation.next_step_at = nxt.next_index, nxt.due_at
+
+
+async def _resolve(session: AsyncSession, step: Step, now: datetime) -> list[int]:
+    on_call = (
+        await service.on_call_users(session, step.targets[0], now)
+        if (step.kind == "notify_schedule")
+        else []
+    )
+    team = (
+        await service.team_members(session, step.targets[0]) if (step.kind == "notify_team") else []
+    )
+    return recipients(step, lambda _schedule: on_call, lambda _team: team)
+
+
+async def build_page(
+    session: AsyncSession, group_id: int, now: datetime, settings: NotifySettings, secret: str
+) -> Page:
+    group = await session.get(AlertGroup, group_id)
+    alerts = list(
+        (
+            await session.scalars(
+                select(Alert)
+                .where(Alert.group_id == group_id, Alert.status != "resolved")
+                .order_by(Alert.id)
+                .limit(50)
+            )
+        ).all()
+    )
+    severities = [a.severity for a in alerts if a.severity in {s.value for s in Severity}]
+    severity = min(severities, key=lambda s: RANK[Severity(s)]) if severities else "info"
+    expires = now + timedelta(minutes=settings.link_ttl_minutes)
+    base = settings.public_url.rstrip("/") + "/api/notify/actions/"
+    title = (group.title if group and group.title else "") or (
+        alerts[0].title or alerts[0].alert_name if alerts else f"Alert group {group_id}"
+    )
+    return Page(
+        group_id=group_id,
+        title=title,
+        severity=severity,
+        service=(group.service if group else "") or (alerts[0].service if alerts else ""),
+        summary=summarize([a.alert_name for a in alerts], len(alerts)),
+        alert_count=len(alerts),
+        acknowledge_url=base + sign(secret, group_id, "acknowledge", expires),
+        resolve_url=base + sign(secret, group_id, "resolve", expires),
+        reply_code=str(group_id),
+    )
+
+
+async def page_user(
+    session: AsyncSession,
+    escalation: Escalation,
+    step_index: int,
+    user_id: int,
+    page: Page,
+    now: datetime,
+    settings: NotifySettings,
+) -> int:
+    """Queue one page to a person: one outbox row per notification rule (or, without
+    rules, per contact method at once), keyed so the step pages them exactly once."""
+    rules = (
+        await session.execute(
+            select(NotificationRule.delay_minutes, ContactMethod)
+            .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
+            .where(NotificationRule.user_id == user_id)
+        )
+    ).all()
+    targets: list[tuple[float, ContactMethod]] = [(float(d), m) for d, m in rules]
+    if not targets:
+        methods = await session.scalars(
+            select(ContactMethod).where(ContactMethod.user_id == user_id)
+        )
+        targets = [(0.0, m) for m in methods]
+    key = page_key(escalation.group_id, escalation.id, step_index, user_id)
+    rows = [
+        {
+            "idempotency_key": f"{key}:{method.id}:{delay:g}",
+            "group_id": escalation.group_id,
+            "escalation_id": escalation.id,
+            "step_index": step_index,
+            "user_id": user_id,
+            "contact_method_id": method.id,
+            "channel": method.kind,
+            "address": method.address,
+            "payload": page.to_json(),
+            "status": "pending",
+            "attempts": 0,
+            "max_attempts": settings.max_attempts,
+            "cancel_on_ack": delay > 0,
+            "next_attempt_at": now + timedelta(minutes=delay),
+            "due_at": now + timedelta(minutes=delay),
+            "created_at": now,
+        }
+        for delay, method in targets
+    ]
+    if not rows:
+        log.warning("paged user has no contact methods", extra={"user_id": user_id})
+    return await outbox.enqueue(session, rows)

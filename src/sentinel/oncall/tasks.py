@@ -1,0 +1,51 @@
+"""The on-call worker tick: alert events → escalations → due steps → outbox → channels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sentinel.notify import outbox
+from sentinel.notify.config import NotifySettings
+from sentinel.oncall import engine
+from sentinel.storage.engine import Database
+from sentinel.worker.registry import JobContext, JobRegistry
+
+MAX_ROUNDS = 20
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def escalate_and_deliver(
+    db: Database, settings: NotifySettings, secret: str, clock: Callable[[], datetime] = now
+) -> int:
+    """Read new alert events, run every due escalation step, send every due message.
+    Each stage commits on its own, so sends happen only for committed outbox rows.
+    Returns steps run plus messages sent (0 = idle)."""
+    work = 0
+    async with db.transaction() as session:
+        await engine.consume_events(session, clock())
+    for _ in range(MAX_ROUNDS):  # zero-wait steps chain on within one tick
+        async with db.transaction() as session:
+            ran = await engine.run_due_steps(session, clock(), settings, secret)
+        work += ran
+        if ran == 0:
+            break
+    for _ in range(MAX_ROUNDS):
+        sent = await outbox.deliver_due(db, settings, secret, clock)
+        work += sent
+        if sent == 0:
+            break
+    return work
+
+
+async def oncall_tick(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    await escalate_and_deliver(ctx.db, NotifySettings(), ctx.settings.jwt_secret())
+
+
+def register(registry: JobRegistry) -> None:
+    tick = timedelta(seconds=NotifySettings().tick_seconds)
+    registry.every("oncall.tick", tick, oncall_tick)
