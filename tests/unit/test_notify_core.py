@@ -1,0 +1,120 @@
+"""Notify pure parts: signed links, webhook/Twilio signatures, SMS reply codes, contact
+address validation, message rendering."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sentinel.notify.actions import parse_reply
+from sentinel.notify.links import BadLink, sign, twilio_signature, verify, webhook_signature
+from sentinel.notify.message import Page, summarize
+from sentinel.oncall.contacts import check_address
+
+T0 = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+
+@given(
+    group=st.integers(1, 2**62),
+    action=st.sampled_from(["acknowledge", "resolve"]),
+    user=st.one_of(st.none(), st.integers(1, 2**31)),
+)
+def test_signed_link_round_trips(group: int, action: str, user: int | None) -> None:
+    token = sign("secret", group, action, T0 + timedelta(hours=1), user)
+    claim = verify("secret", token, T0)
+    assert (claim.group_id, claim.action, claim.user_id) == (group, action, user)
+
+
+def test_forged_expired_and_malformed_links_are_refused() -> None:
+    token = sign("secret", 7, "acknowledge", T0 + timedelta(hours=1))
+    with pytest.raises(BadLink, match="signature"):
+        verify("other-secret", token, T0)
+    with pytest.raises(BadLink, match="signature"):
+        verify("secret", token.replace("7.acknowledge", "8.acknowledge", 1), T0)
+    with pytest.raises(BadLink, match="signature"):
+        verify("secret", token.replace("acknowledge", "resolve", 1), T0)
+    with pytest.raises(BadLink, match="expired"):
+        verify("secret", token, T0 + timedelta(hours=2))
+    with pytest.raises(BadLink, match="malformed"):
+        verify("secret", "nonsense", T0)
+
+
+def test_webhook_signature_is_hmac_sha256_over_timestamp_and_body() -> None:
+    body = b'{"a":1}'
+    expected = hmac.new(b"k", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert webhook_signature("k", 1700000000, body) == f"sha256={expected}"
+
+
+def test_twilio_signature_matches_twilios_documented_algorithm() -> None:
+    # Twilio: HMAC-SHA1 over the full URL followed by each POST param name+value, sorted.
+    url = "https://example.com/myapp"
+    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234"}
+    data = url + "CallSid" + "CA1234567890ABCDE" + "Caller" + "+12349013030" + "Digits" + "1234"
+    digest = hmac.new(b"12345", data.encode(), hashlib.sha1).digest()
+    assert twilio_signature("12345", url, params) == base64.b64encode(digest).decode()
+
+
+@pytest.mark.parametrize(
+    ("body", "parsed"),
+    [
+        ("42 ack", (42, "acknowledge")),
+        ("  42 ACK please", (42, "acknowledge")),
+        ("42 res", (42, "resolve")),
+        ("42 resolve", (42, "resolve")),
+        ("ack 42", None),
+        ("42", None),
+        ("", None),
+    ],
+)
+def test_sms_reply_codes(body: str, parsed: tuple[int, str] | None) -> None:
+    assert parse_reply(body) == parsed
+
+
+@pytest.mark.parametrize(
+    ("kind", "address", "ok"),
+    [
+        ("email", "oncall@example.com", True),
+        ("email", "oncall@", False),
+        ("sms", "+4915112345678", True),
+        ("sms", "+0123", False),
+        ("voice", "4915112345678", False),
+        ("slack", "https://hooks.slack.com/services/T/B/x", True),
+        ("slack", "C0123ABC", True),
+        ("slack", "not a channel!", False),
+        ("webhook", "https://example.com/x", True),
+        ("webhook", "javascript:alert(1)", False),
+        ("catchall", "http://apprise:8000/notify/key", True),
+        ("pagerduty", "a" * 32, True),
+        ("pagerduty", "short", False),
+        ("pigeon", "x", False),
+    ],
+)
+def test_contact_addresses(kind: str, address: str, ok: bool) -> None:
+    assert (check_address(kind, address) is None) == ok
+
+
+def test_page_renders_title_severity_service_summary_and_links() -> None:
+    page = Page(
+        3,
+        "Checkout errors",
+        "critical",
+        "checkout",
+        summarize(["A", "B", "C", "D", "E", "F"], 6),
+        6,
+        "https://s/ack",
+        "https://s/res",
+        "3",
+    )
+    assert page.subject() == "[CRITICAL] Checkout errors (checkout)"
+    assert "6 alert(s): A, B, C, D, E, …" in page.text()
+    assert "https://s/ack" in page.text() and "https://s/res" in page.text()
+    assert "'3 ack'" in page.sms()
+    assert Page.from_json(page.to_json()) == page
+    buttons = page.slack()["blocks"][1]["elements"]
+    assert [b["url"] for b in buttons] == ["https://s/ack", "https://s/res"]
