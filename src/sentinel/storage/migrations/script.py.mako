@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Text
-from sqlalchemy.dialects import postgresql
 
 import sentinel.storage.base
 ${imports if imports else ""}
