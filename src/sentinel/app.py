@@ -32,6 +32,7 @@ from sentinel.auth.service import AuthConfig
 from sentinel.config import Settings
 from sentinel.incidents import policy_routes as incident_policy_routes
 from sentinel.incidents import routes as incident_routes
+from sentinel.incidents import runbook_routes as incident_runbook_routes
 from sentinel.incidents import setup as incidents_setup
 from sentinel.incidents import tasks as incident_tasks
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         slo_routes.router,
         incident_routes.router,
         incident_policy_routes.router,
+        incident_runbook_routes.router,
         oncall_routes.router,
         oncall_policy_routes.router,
         notify_routes.router,

@@ -1,0 +1,351 @@
+"""Runbooks on incidents: which apply, and running their automated HTTP steps.
+
+A step is rendered from the incident and its alerts (a missing field fails before any
+call), then either recorded as a dry run, parked for a responder's approval, or called
+with its timeout. Every outcome is a RunbookRun row and a timeline entry. Secret header
+values are decrypted only to make the call; what is stored and shown says '***'.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.api.errors import BadRequest, Conflict, NotFound
+from sentinel.incidents import runbook_schemas as rs
+from sentinel.incidents import secrets, service, store, templating
+from sentinel.incidents.insights import alert_rows
+from sentinel.incidents.models import Incident, Runbook, RunbookRun
+
+EXCERPT = 2000
+
+
+def stored_steps(
+    steps: list[rs.StepIn], old: list[dict[str, Any]], server_secret: str
+) -> list[dict[str, Any]]:
+    """Steps as stored: secret header values sealed; '***' keeps the old sealed value."""
+    old_secrets = {s["name"]: s.get("secret_headers", {}) for s in old}
+    out = []
+    for step in steps:
+        sealed = {}
+        for header, value in step.secret_headers.items():
+            if value == secrets.REDACTED:
+                kept = old_secrets.get(step.name, {}).get(header)
+                if kept is None:
+                    raise BadRequest(
+                        f"Step {step.name!r}: no stored value for secret header {header!r}."
+                    )
+                sealed[header] = kept
+            else:
+                sealed[header] = secrets.seal(server_secret, value)
+        out.append({**step.model_dump(exclude={"secret_headers"}), "secret_headers": sealed})
+    return out
+
+
+def runbook_out(row: Runbook) -> rs.RunbookOut:
+    return rs.RunbookOut(
+        id=row.id,
+        name=row.name,
+        markdown=row.markdown,
+        services=list(row.services),
+        alert_names=list(row.alert_names),
+        steps=[
+            rs.StepOut(
+                **{k: v for k, v in s.items() if k != "secret_headers"},
+                secret_headers={h: secrets.REDACTED for h in s.get("secret_headers", {})},
+            )
+            for s in row.steps
+        ],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def run_out(row: RunbookRun) -> rs.RunOut:
+    return rs.RunOut.model_validate(row, from_attributes=True)
+
+
+async def context_of(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+    """What templates may reference: `incident`, `alerts` and `alert` (the first one)."""
+    alerts = [
+        {
+            "id": a["alert_id"],
+            "alert_name": a["alert_name"],
+            "severity": a["severity"],
+            "service": a["service"],
+            "title": a["title"],
+            "status": a["status"],
+            "labels": dict(a["labels"]),
+            "fired_at": a["fired_at"].isoformat(),
+        }
+        for a in await alert_rows(session, incident)
+    ]
+    return {
+        "incident": {
+            "id": incident.id,
+            "title": incident.title,
+            "status": incident.status,
+            "severity": incident.severity,
+            "priority": incident.priority or "",
+            "services": list(incident.affected_services),
+            "service": incident.affected_services[0] if incident.affected_services else "",
+            "commander": incident.commander or "",
+            "started_at": incident.started_at.isoformat(),
+        },
+        "alerts": alerts,
+        "alert": alerts[0] if alerts else {},
+    }
+
+
+async def runbooks_for(session: AsyncSession, incident: Incident) -> list[Runbook]:
+    """Runbooks attached to the incident's services or to its alerts' names."""
+    links = (await store.linked_alerts(session, [incident.id])).get(incident.id, [])
+    names = {a["alert_name"] for a in await alert_rows(session, incident)} if links else set()
+    services = set(incident.affected_services)
+    rows = (await session.scalars(select(Runbook).order_by(Runbook.id))).all()
+    return [r for r in rows if services & set(r.services) or names & set(r.alert_names)]
+
+
+@dataclass
+class RenderedCall:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: Any
+    timeout_s: float
+    secret_values: list[str]
+
+    secret_names: tuple[str, ...] = ()
+
+
+def render_call(step: dict[str, Any], context: dict[str, Any], server_secret: str) -> RenderedCall:
+    """Render a step; TemplateError names the missing field."""
+    url = templating.render(step["url"], context)
+    if not url.startswith(("http://", "https://")):
+        raise templating.TemplateError(f"The rendered url {url!r} is not http(s).")
+    headers = {k: templating.render(v, context) for k, v in step.get("headers", {}).items()}
+    clear = {h: secrets.unseal(server_secret, t) for h, t in step.get("secret_headers", {}).items()}
+    call = RenderedCall(
+        method=step.get("method", "POST"),
+        url=url,
+        headers=headers,
+        body=templating.render_value(step.get("body"), context),
+        timeout_s=float(step.get("timeout_s", 10.0)),
+        secret_values=list(clear.values()),
+        secret_names=tuple(clear),
+    )
+    call.headers = {**headers, **clear}
+    return call
+
+
+def _shown(call: RenderedCall) -> dict[str, Any]:
+    public = {k: v for k, v in call.headers.items() if k not in call.secret_names}
+    return {
+        "method": call.method,
+        "url": call.url,
+        "headers": public | {h: secrets.REDACTED for h in call.secret_names},
+        "body": call.body,
+        "timeout_s": call.timeout_s,
+    }
+
+
+async def _call(call: RenderedCall) -> tuple[str, int | None, str, str]:
+    """(status, http status, response excerpt, error) of one HTTP call."""
+    started = time.monotonic()
+    try:
+        async with httpx.AsyncClient(timeout=call.timeout_s, follow_redirects=False) as client:
+            response = await client.request(
+                call.method,
+                call.url,
+                headers=call.headers,
+                json=call.body if call.body is not None else None,
+            )
+    except httpx.TimeoutException:
+        return "timed_out", None, "", f"No answer within {call.timeout_s:g} s."
+    except httpx.HTTPError as exc:
+        return "failed", None, "", f"{type(exc).__name__}: {exc}"
+    ms = (time.monotonic() - started) * 1000
+    excerpt = secrets.scrub(response.text[:EXCERPT], call.secret_values)
+    status = "succeeded" if response.is_success else "failed"
+    error = "" if response.is_success else f"HTTP {response.status_code}"
+    return status, response.status_code, excerpt, error or f"{ms:.0f} ms"
+
+
+def _step(runbook: Runbook, name: str) -> dict[str, Any]:
+    for step in runbook.steps:
+        if step["name"] == name:
+            return step
+    raise NotFound(f"Runbook {runbook.name!r} has no step {name!r}.")
+
+
+async def _finish(
+    session: AsyncSession,
+    incident: Incident,
+    runbook: Runbook,
+    run: RunbookRun,
+    call: RenderedCall,
+    author: str,
+    now: datetime,
+) -> None:
+    status, http_status, excerpt, note = await _call(call)
+    run.status = status
+    run.response_status = http_status
+    run.response_excerpt = excerpt
+    run.error = "" if status == "succeeded" else note
+    run.finished_at = now
+    outcome = {
+        "succeeded": f"succeeded: HTTP {http_status} in {note}",
+        "failed": f"failed: {note}",
+        "timed_out": f"timed out: {note}",
+    }[status]
+    await service.add_entry(
+        session,
+        incident,
+        "runbook",
+        author,
+        f"Runbook {runbook.name!r} step {run.step!r} {outcome}",
+        now,
+        run_id=run.id,
+        status=status,
+        response_status=http_status,
+    )
+
+
+async def start_run(
+    session: AsyncSession,
+    incident: Incident,
+    runbook: Runbook,
+    step_name: str,
+    dry_run: bool,
+    author: str,
+    server_secret: str,
+    now: datetime,
+) -> RunbookRun:
+    """Run (or dry-run, or park for approval) one step; always leaves a run and an entry."""
+    step = _step(runbook, step_name)
+    run = RunbookRun(
+        incident_id=incident.id,
+        runbook_id=runbook.id,
+        step=step_name,
+        status="running",
+        dry_run=dry_run,
+        requested_by=author,
+        request={},
+        created_at=now,
+    )
+    session.add(run)
+    try:
+        call = render_call(step, await context_of(session, incident), server_secret)
+    except (templating.TemplateError, ValueError) as exc:
+        run.status, run.error, run.finished_at = "failed", str(exc), now
+        await session.flush()
+        await service.add_entry(
+            session,
+            incident,
+            "runbook",
+            author,
+            f"Runbook {runbook.name!r} step {step_name!r} cannot run: {exc}",
+            now,
+            run_id=run.id,
+            status="failed",
+        )
+        return run
+    run.request = _shown(call)
+    await session.flush()
+    if dry_run:
+        run.status, run.finished_at = "dry_run", now
+        await service.add_entry(
+            session,
+            incident,
+            "runbook",
+            author,
+            f"Runbook {runbook.name!r} step {step_name!r} dry run: {call.method} {call.url}",
+            now,
+            run_id=run.id,
+            status="dry_run",
+            request=run.request,
+        )
+        return run
+    if step.get("requires_approval"):
+        run.status = "pending_approval"
+        await service.add_entry(
+            session,
+            incident,
+            "runbook",
+            author,
+            f"Runbook {runbook.name!r} step {step_name!r} awaits approval: "
+            f"{call.method} {call.url}",
+            now,
+            run_id=run.id,
+            status="pending_approval",
+        )
+        return run
+    await _finish(session, incident, runbook, run, call, author, now)
+    return run
+
+
+async def decide(
+    session: AsyncSession,
+    incident: Incident,
+    run: RunbookRun,
+    approve: bool,
+    author: str,
+    server_secret: str,
+    now: datetime,
+) -> RunbookRun:
+    """Approve (and run, rendered afresh) or reject a step awaiting approval."""
+    if run.status != "pending_approval":
+        raise Conflict(f"Run {run.id} is {run.status}, not awaiting approval.")
+    runbook = await session.get(Runbook, run.runbook_id)
+    if runbook is None:
+        raise NotFound(f"The runbook of run {run.id} was deleted.")
+    run.approved_by = author
+    if not approve:
+        run.status, run.finished_at = "rejected", now
+        await service.add_entry(
+            session,
+            incident,
+            "runbook",
+            author,
+            f"Runbook {runbook.name!r} step {run.step!r} rejected",
+            now,
+            run_id=run.id,
+            status="rejected",
+        )
+        return run
+    await service.add_entry(
+        session,
+        incident,
+        "runbook",
+        author,
+        f"Runbook {runbook.name!r} step {run.step!r} approved",
+        now,
+        run_id=run.id,
+        status="approved",
+    )
+    try:
+        call = render_call(
+            _step(runbook, run.step), await context_of(session, incident), server_secret
+        )
+    except (templating.TemplateError, ValueError) as exc:
+        run.status, run.error, run.finished_at = "failed", str(exc), now
+        await service.add_entry(
+            session,
+            incident,
+            "runbook",
+            author,
+            f"Runbook {runbook.name!r} step {run.step!r} cannot run: {exc}",
+            now,
+            run_id=run.id,
+            status="failed",
+        )
+        return run
+    run.request = _shown(call)
+    await _finish(session, incident, runbook, run, call, author, now)
+    return run
