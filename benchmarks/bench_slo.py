@@ -4,6 +4,8 @@ SPEC/issue 8 target: < 5 s per cycle (embedded SQLite, this machine).
 
     .venv/bin/python benchmarks/bench_slo.py                 # 1,000 SLOs x 30 days
     .venv/bin/python benchmarks/bench_slo.py --slos 200 --days 7 --cycles 2
+    .venv/bin/python benchmarks/bench_slo.py --database /tmp/slo.db          # keep the data
+    .venv/bin/python benchmarks/bench_slo.py --database /tmp/slo.db --worker # real worker
 
 The data: 1,000 SLOs (rolling 30d/28d/7d and calendar months in a time zone, 10%
 timeslices, a few with recurring maintenance exclusions), each with one bucket per minute
@@ -14,9 +16,10 @@ also fires alerts through the alerting pipeline.
 
 The figure: wall time of `evaluation_cycle` (the worker's periodic job: statuses for
 every SLO, burn rates over 5m..3d, policy, prediction input, snapshots, alert states,
-alert ingest), in its own committed transaction, in-process (the worker runs it in-process
-too; there is no HTTP in this path). The ceiling: bare SQLite summing the same hour rows
-per SLO for a 30-day window in one GROUP BY.
+alert ingest), in its own committed transaction. By default it runs in this process
+(there is no HTTP in this path); `--worker` starts a real `sentinel worker` process on the
+same database and reads the cycle times it logs. The ceiling: bare SQLite summing the same
+hour rows per SLO for a 30-day window in one GROUP BY.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import asyncio
 import json
 import os
 import random
+import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -189,6 +194,48 @@ async def cycles(url: str, now: datetime, count: int) -> list[float]:
     return times
 
 
+def worker_cycles(path: Path, count: int) -> list[float]:
+    """Run `sentinel worker` (a real process) on the database and read the cycle times it
+    logs ("slo evaluation cycle: N SLOs in S s"); the data is evaluated as of now."""
+    env = {
+        **os.environ,
+        "SENTINEL_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+        "SENTINEL_DATA_DIR": str(path.parent),
+        "SENTINEL_SECRET_KEY": "bench-secret-key-bench-secret-key-0123",
+        "SENTINEL_SLO_EVALUATION_SECONDS": "20",
+        "SENTINEL_LOG_FORMAT": "text",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sentinel", "worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=path.parent,
+    )
+    times: list[float] = []
+    pattern = re.compile(r"slo evaluation cycle: (\d+) SLOs in ([0-9.]+) s")
+    deadline = time.monotonic() + 120 + 40 * count
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            found = pattern.search(line)
+            if found:
+                times.append(float(found.group(2)))
+                print(
+                    f"  worker cycle {len(times)}: {found.group(1)} SLOs in {times[-1]:.2f} s",
+                    flush=True,
+                )
+                if len(times) == count:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the worker did not log enough cycles in time")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return times
+
+
 async def migrate_db(url: str) -> None:
     db = Database(url)
     try:
@@ -206,6 +253,11 @@ def main() -> int:
         "--database",
         type=Path,
         help="a file to keep the loaded data in; reused (not reloaded) when it exists",
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="time the cycles in a real `sentinel worker` process instead of in-process",
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-slo-"))
@@ -225,13 +277,17 @@ def main() -> int:
         load_s = load(path, args.slos, args.days, now)
         size = path.stat().st_size / 2**20
         print(f"  loaded in {load_s:.0f} s, database {size:,.0f} MiB")
-    times = asyncio.run(cycles(url, now, args.cycles))
+    if args.worker:
+        times = worker_cycles(path, args.cycles)
+    else:
+        times = asyncio.run(cycles(url, now, args.cycles))
     bare = ceiling(path, now, args.days)
     best, worst = min(times), max(times)
     load1, load5, _ = os.getloadavg()
     print()
+    where = "in a `sentinel worker` process" if args.worker else "in-process"
     print(
-        f"SLO evaluation cycle, {args.slos} SLOs x {args.days * 1440:,} minutes each "
+        f"SLO evaluation cycle {where}, {args.slos} SLOs x {args.days * 1440:,} minutes each "
         f"(embedded SQLite, load average {load1:.1f}/{load5:.1f} on {os.cpu_count()} cores)"
     )
     print(

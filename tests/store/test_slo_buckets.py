@@ -36,7 +36,12 @@ async def test_range_sums_match_brute_force(db: Database) -> None:
         eg, et = expected_minutes[m]
         expected_minutes[m] = (eg + g, et + t)
 
-    ranges = [(START, START + 3 * 1440), (START + 59, START + 61), (START + 7, START + 8)]
+    ranges = [
+        (START, START + 3 * 1440),
+        (START - 1440 + 17, START + 4 * 1440),  # longer than 4 days: a query of its own
+        (START + 59, START + 61),
+        (START + 7, START + 8),
+    ]
     for _ in range(40):
         a = START + rng.randrange(3 * 1440)
         ranges.append((a, a + rng.randrange(1, 2 * 1440)))

@@ -13,6 +13,7 @@ from sentinel.slo.models import Slo, SloExclusion, SloHour, SloMinute
 from sentinel.storage.dialect import dialect_name, upsert_insert
 
 Range = tuple[int, int]  # [start, end) in epoch minutes
+LONG_RANGE = 4 * 1440  # minutes: longer than the longest burn window (3d)
 
 
 def slice_target(slo: Slo) -> float:
@@ -167,9 +168,14 @@ async def range_totals(
             hour_parts.append((index, hours))
         minute_parts.extend((index, e) for e in edges)
     # Four columns per range: keep statements well under SQLite's 2,000-column limit.
-    for n in range(0, len(hour_parts), 100):
-        part = hour_parts[n : n + 100]
-        await _accumulate(session, SloHour, SloHour.hour, ids, part, result, False)
+    # A window-long range gets a query of its own, so the short burn windows' CASE
+    # columns are not evaluated over a month of hour rows.
+    long_parts = [p for p in hour_parts if p[1][1] - p[1][0] > LONG_RANGE]
+    short_parts = [p for p in hour_parts if p[1][1] - p[1][0] <= LONG_RANGE]
+    for group in [[p] for p in long_parts] + [
+        short_parts[n : n + 100] for n in range(0, len(short_parts), 100)
+    ]:
+        await _accumulate(session, SloHour, SloHour.hour, ids, group, result, False)
     # Edge minutes lie in a few short stretches (now, and the far end of each window):
     # one query per stretch, so no query scans the days of minutes in between.
     for cluster in _clusters(minute_parts, gap=120):

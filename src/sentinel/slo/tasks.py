@@ -3,6 +3,8 @@ status snapshot, and fire or resolve its burn-rate and predicted-breach alerts."
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -19,10 +21,16 @@ from sentinel.storage.base import UTCDateTime
 from sentinel.worker.registry import JobContext, JobRegistry
 
 CHUNK = 500
+log = logging.getLogger("sentinel.slo")
 
 
 async def evaluate_all(ctx: JobContext, _payload: dict[str, Any]) -> None:
-    await evaluation_cycle(ctx.session, datetime.now(UTC), SloSettings(), AlertingSettings())
+    started = time.perf_counter()
+    count = await evaluation_cycle(
+        ctx.session, datetime.now(UTC), SloSettings(), AlertingSettings()
+    )
+    # Operators (and benchmarks/bench_slo.py --worker) read the cycle time from this line.
+    log.info("slo evaluation cycle: %d SLOs in %.3f s", count, time.perf_counter() - started)
 
 
 async def evaluation_cycle(
