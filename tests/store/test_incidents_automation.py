@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from sentinel.alerting.flush import flush_due_groups
 from sentinel.incidents.automation import consume_alert_events
 from sentinel.incidents.config import IncidentSettings
 from sentinel.storage.engine import Database
@@ -66,13 +67,18 @@ async def test_severity_policy_opens_once_and_related_alerts_attach(
     assert len(opened) == 1
     assert opened[0]["alert_ids"] == [first.json()["id"], second.json()["id"]]
 
-    # The alert's resolve lands on the timeline, in order.
+    # The group's page (after group_wait) and the alert's resolve land on the timeline.
+    async with db.transaction() as s:
+        assert await flush_due_groups(s, datetime.now(UTC) + timedelta(seconds=31)) >= 1
     await client.post(f"/api/alerts/{first.json()['id']}/resolve", headers=admin_headers)
     await _consume(db)
     timeline = (
         await client.get(f"/api/incidents/{inc['id']}/timeline", headers=admin_headers)
     ).json()["items"]
-    assert [e["kind"] for e in timeline] == ["created", "alert", "alert", "alert"]
+    kinds = [e["kind"] for e in timeline]
+    assert kinds[:4] == ["created", "alert", "alert", "notification"], kinds
+    assert kinds[-1] == "alert" and set(kinds[4:-1]) <= {"notification"}
+    assert "notified" in timeline[3]["message"]
     assert timeline[0]["author"] == "sentinel"
     assert timeline[-1]["message"] == f"Alert {first.json()['id']} resolved"
 

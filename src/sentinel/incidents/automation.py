@@ -98,6 +98,9 @@ class _OpenSet:
     def with_alert(self, alert_id: int) -> list[Incident]:
         return [self.by_id[i] for i, ref in self.refs.items() if alert_id in ref.alert_ids]
 
+    def with_group(self, group_id: int) -> list[Incident]:
+        return [self.by_id[i] for i, ref in self.refs.items() if group_id in ref.group_ids]
+
 
 async def _events(
     session: AsyncSession, after: int, limit: int, now: datetime, settle: float
@@ -213,6 +216,32 @@ async def _on_alert_change(
         )
 
 
+async def _on_notify(
+    session: AsyncSession, event: AlertEvent, open_set: _OpenSet, now: datetime
+) -> None:
+    """A group notification of an incident's alerts goes on its timeline: responders see
+    who was paged, and when."""
+    if event.group_id is None:
+        return
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    receiver = detail.get("receiver") or "the default receiver"
+    channels = ", ".join(map(str, detail.get("channels") or [])) or "no channels"
+    for incident in open_set.with_group(event.group_id):
+        await service.add_entry(
+            session,
+            incident,
+            "notification",
+            event.actor or "alerting",
+            f"Alert group {event.group_id} notified {receiver} ({channels}): "
+            f"{detail.get('decision', 'notify')}, {detail.get('open_alerts', '?')} open alerts",
+            now,
+            group_id=event.group_id,
+            receiver=detail.get("receiver"),
+            channels=detail.get("channels") or [],
+            event_at=event.at.isoformat(),
+        )
+
+
 async def consume_alert_events(
     session: AsyncSession, now: datetime, settings: IncidentSettings
 ) -> int:
@@ -232,6 +261,8 @@ async def consume_alert_events(
             await _on_routed(session, event, rules, open_set, settings, now)
         elif event.kind in ("acknowledged", "resolved"):
             await _on_alert_change(session, event, open_set, now)
+        elif event.kind == "notify":
+            await _on_notify(session, event, open_set, now)
     cursor.last_id = rows[-1].id
     cursor.updated_at = now
     return len(rows)
