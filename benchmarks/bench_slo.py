@@ -260,8 +260,8 @@ def main() -> int:
         help="time the cycles in a real `sentinel worker` process instead of in-process",
     )
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-slo-"))
-    path = args.database or workdir / "sentinel.db"
+    workdir = None if args.database else Path(tempfile.mkdtemp(prefix="bench-slo-"))
+    path = args.database or Path(str(workdir)) / "sentinel.db"
     url = f"sqlite+aiosqlite:///{path}"
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     if args.database and path.exists():
@@ -295,7 +295,7 @@ def main() -> int:
         f"mean {sum(times) / len(times):.2f}   (target < {TARGET_SECONDS:.0f} s)"
     )
     print(f"  ceiling (bare SQLite window sums over hour rows, one GROUP BY): {bare:.3f} s")
-    if not args.database:
+    if workdir is not None:
         for f in workdir.iterdir():
             f.unlink()
         workdir.rmdir()
