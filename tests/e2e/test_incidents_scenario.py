@@ -173,6 +173,10 @@ def test_incident_opens_itself_and_points_at_the_failing_callee(live_server: Liv
         e["caller"] == "checkout" and e["callee"] == "payments" for e in evidence["failing_edges"]
     )
     assert evidence["series"] and evidence["log_signals"]
+    example = evidence["example_traces"][0]
+    assert example["root"] == "frontend GET /buy" and example["error_count"] == 5
+    trace_view = api.get(f"/api/tracing/traces/{example['trace_id']}")
+    assert trace_view.status_code == 200 and trace_view.json()["error_count"] == 5
     services = [s["subject"] for s in body["suggestions"] if s["kind"] == "service"]
     assert services.index("payments") < services.index("checkout") < 99
     error_patterns = [
@@ -210,6 +214,7 @@ def test_incident_opens_itself_and_points_at_the_failing_callee(live_server: Liv
         "pool exhausted",
         "payments DB pool too small after v42",
         "payments DB pool at max",
+        example["trace_id"],
     ):
         assert needle in markdown, needle
     api.close()

@@ -83,6 +83,9 @@ def _evidence_line(evidence: Mapping[str, Any]) -> str:
     for key in ("template", "pattern_id"):
         if key in evidence:
             parts.append(f"{key.replace('_', ' ')}: {evidence[key]}")
+    traces = [str(t.get("trace_id")) for t in evidence.get("example_traces") or []]
+    if traces:
+        parts.append(f"example failing traces: {', '.join(traces)}")
     return ", ".join(parts)
 
 

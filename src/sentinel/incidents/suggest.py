@@ -15,6 +15,7 @@ from sentinel.incidents.models import Incident
 from sentinel.logs import views as log_views
 from sentinel.tracing import service as tracing
 from sentinel.tracing.service import Window
+from sentinel.tracing.store import SpanQuery
 
 LOOKBACK = timedelta(minutes=15)  # faults start before the alert that reports them
 BASELINE = timedelta(minutes=60)
@@ -126,12 +127,44 @@ async def suggest(
     """Ranked root-cause suggestions for the incident's window, each with evidence."""
     w = window_of(incident, now or datetime.now(UTC))
     _, first, end = w.minutes
+    series = await _service_series(session, w)
     ranked = rootcause.rank(
-        await _service_series(session, w),
+        series,
         await _edges(session, w),
         await _log_signals(session, w),
         await _alerts(session, incident),
         first,
         end,
     )
+    traced = [s for s in ranked if s.kind == "service" and s.subject in series]
+    for suggestion in traced[:EXAMPLE_SERVICES]:
+        suggestion.evidence["example_traces"] = await _example_traces(
+            session, suggestion.subject, w
+        )
     return w, ranked
+
+
+EXAMPLE_SERVICES = 3
+EXAMPLE_TRACES = 3
+
+
+async def _example_traces(
+    session: AsyncSession, service: str, w: SuggestionWindow
+) -> list[dict[str, object]]:
+    """A few failing traces of the service in the window: the spans behind the numbers."""
+    query = SpanQuery(
+        start_ns=int(w.start.timestamp() * 1e9),
+        end_ns=int(w.end.timestamp() * 1e9),
+        service=service,
+        status="error",
+    )
+    page = await tracing.search_traces(session, query, "start", EXAMPLE_TRACES, None)
+    return [
+        {
+            "trace_id": t.trace_id,
+            "root": f"{t.root_service} {t.root_operation}",
+            "error_count": t.error_count,
+            "duration_ms": round(t.duration_ms, 2),
+        }
+        for t in page.items
+    ]
