@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -56,13 +56,16 @@ class Claimed:
 
 async def claim(session: AsyncSession, now: datetime, settings: NotifySettings) -> list[Claimed]:
     """Lease due messages to this worker. Delayed rules whose escalation has stopped are
-    cancelled instead; addresses over their rate limit wait a minute."""
+    cancelled instead; addresses over their rate limit wait a minute. Leases run on the
+    wall clock (not `now`, which tests and benchmarks move): a lease is about how long a
+    send may really take before another worker may presume it lost."""
+    wall = datetime.now(UTC)
     stmt = (
         select(OutboxMessage)
         .where(
             or_(
                 (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < wall),
             )
         )
         .order_by(OutboxMessage.next_attempt_at)
@@ -82,7 +85,7 @@ async def claim(session: AsyncSession, now: datetime, settings: NotifySettings) 
             row.status, row.next_attempt_at = "pending", now + timedelta(seconds=60)
             continue
         sent_recently[row.address] = sent_recently.get(row.address, 0) + 1
-        row.status, row.lease_until, row.attempts = "sending", now + LEASE, row.attempts + 1
+        row.status, row.lease_until, row.attempts = "sending", wall + LEASE, row.attempts + 1
         claimed.append(
             Claimed(
                 row.id,
