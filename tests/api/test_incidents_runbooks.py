@@ -3,6 +3,7 @@ approval, timeout and template errors, each on the timeline (both databases)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -21,10 +22,12 @@ SECRET = "s3cret-token-value"
 
 class Recorder(BaseHTTPRequestHandler):
     calls: ClassVar[list[dict[str, Any]]] = []
+    arrived: ClassVar[threading.Event] = threading.Event()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode()
+        Recorder.arrived.set()
         if self.path.startswith("/slow"):
             time.sleep(2)
         Recorder.calls.append({"path": self.path, "headers": dict(self.headers), "body": body})
@@ -42,6 +45,7 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def loopback() -> Iterator[str]:
     Recorder.calls = []
+    Recorder.arrived.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -198,3 +202,40 @@ async def test_runbook_crud_and_secret_kept_on_update(
         await client.delete(f"/api/runbooks/{rb['id']}", headers=admin_headers)
     ).status_code == 204
     assert (await client.get(f"/api/runbooks/{rb['id']}", headers=admin_headers)).status_code == 404
+
+
+async def test_a_slow_step_does_not_hold_up_other_changes(
+    client: httpx.AsyncClient, admin_headers: H, loopback: str
+) -> None:
+    body = {
+        "name": "slow",
+        "services": ["db"],
+        "steps": [{"name": "wait", "url": loopback + "/slow"}],
+    }
+    rb = (await client.post("/api/runbooks", json=body, headers=admin_headers)).json()
+    inc = (
+        await client.post(
+            "/api/incidents",
+            json={"title": "DB", "affected_services": ["db"]},
+            headers=admin_headers,
+        )
+    ).json()
+    iid = inc["id"]
+    run = asyncio.create_task(
+        client.post(
+            f"/api/incidents/{iid}/runbooks/{rb['id']}/steps/wait/run",
+            json={},
+            headers=admin_headers,
+        )
+    )
+    assert await asyncio.to_thread(Recorder.arrived.wait, 10)
+    # While the step's call is out, the incident takes other changes (no lock is held).
+    note = await client.post(
+        f"/api/incidents/{iid}/updates", json={"message": "meanwhile"}, headers=admin_headers
+    )
+    assert note.status_code == 201 and not run.done()
+    assert (await run).json()["status"] == "succeeded"
+    timeline = (await client.get(f"/api/incidents/{iid}/timeline", headers=admin_headers)).json()[
+        "items"
+    ]
+    assert [e["kind"] for e in timeline] == ["created", "update", "runbook"]

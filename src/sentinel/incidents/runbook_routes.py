@@ -117,18 +117,21 @@ async def run_step(
     that needs approval waits for a responder; otherwise the call is made with the step's
     timeout. Every outcome is on the timeline. A template that references a missing field
     is a 422 (and is recorded on the timeline too)."""
-    incident = await service.get_incident(session, incident_id, lock=True)
-    runbook = await _runbook(session, runbook_id)
-    run = await runbooks.start_run(
-        session,
-        incident,
-        runbook,
-        step,
-        body.dry_run,
-        principal.name,
-        auth.jwt_secret,
-        datetime.now(UTC),
-    )
+    # No autoflush and no row lock: nothing may be written (or locked) while the step's
+    # HTTP call is out, or one slow endpoint would stall every writer on SQLite.
+    with session.sync_session.no_autoflush:
+        incident = await service.get_incident(session, incident_id)
+        runbook = await _runbook(session, runbook_id)
+        run = await runbooks.start_run(
+            session,
+            incident,
+            runbook,
+            step,
+            body.dry_run,
+            principal.name,
+            auth.jwt_secret,
+            datetime.now(UTC),
+        )
     audit.record(
         session, principal, "runbook.run", "incident", incident_id, {"run": run.id, "step": step}
     )
@@ -162,13 +165,15 @@ async def _decide(
     session: AsyncSession,
     secret: str,
 ) -> rs.RunOut:
-    incident = await service.get_incident(session, incident_id, lock=True)
-    run = await session.get(RunbookRun, run_id)
-    if run is None or run.incident_id != incident_id:
-        raise NotFound(f"No runbook run {run_id} on incident {incident_id}.")
-    await runbooks.decide(
-        session, incident, run, approve, principal.name, secret, datetime.now(UTC)
-    )
+    with session.sync_session.no_autoflush:  # as in run_step
+        incident = await service.get_incident(session, incident_id)
+        # PostgreSQL: the run's row lock makes a second approver wait, then see it is done.
+        run = await session.get(RunbookRun, run_id, with_for_update=True)
+        if run is None or run.incident_id != incident_id:
+            raise NotFound(f"No runbook run {run_id} on incident {incident_id}.")
+        await runbooks.decide(
+            session, incident, run, approve, principal.name, secret, datetime.now(UTC)
+        )
     action = "runbook.approve" if approve else "runbook.reject"
     audit.record(session, principal, action, "incident", incident_id, {"run": run_id})
     return runbooks.run_out(run)

@@ -9,6 +9,7 @@ values are decrypted only to make the call; what is stored and shown says '***'.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,9 @@ from sentinel.incidents.insights import alert_rows
 from sentinel.incidents.models import Incident, Runbook, RunbookRun
 
 EXCERPT = 2000
+# Runs being approved in this process, per database: on SQLite (one process) this stops
+# two approvers from making the call twice; on PostgreSQL the run row is locked instead.
+_approving: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
 
 
 def stored_steps(
@@ -184,16 +188,19 @@ def _step(runbook: Runbook, name: str) -> dict[str, Any]:
     raise NotFound(f"Runbook {runbook.name!r} has no step {name!r}.")
 
 
+CallResult = tuple[str, int | None, str, str]
+
+
 async def _finish(
     session: AsyncSession,
     incident: Incident,
     runbook: Runbook,
     run: RunbookRun,
-    call: RenderedCall,
+    result: CallResult,
     author: str,
     now: datetime,
 ) -> None:
-    status, http_status, excerpt, note = await _call(call)
+    status, http_status, excerpt, note = result
     run.status = status
     run.response_status = http_status
     run.response_excerpt = excerpt
@@ -227,8 +234,13 @@ async def start_run(
     server_secret: str,
     now: datetime,
 ) -> RunbookRun:
-    """Run (or dry-run, or park for approval) one step; always leaves a run and an entry."""
+    """Run (or dry-run, or park for approval) one step; always leaves a run and an entry.
+
+    Nothing is written before the HTTP call: on SQLite a write would hold the database's
+    one write lock for as long as the remote end takes to answer."""
     step = _step(runbook, step_name)
+    with session.sync_session.no_autoflush:
+        context = await context_of(session, incident)
     run = RunbookRun(
         incident_id=incident.id,
         runbook_id=runbook.id,
@@ -239,11 +251,11 @@ async def start_run(
         request={},
         created_at=now,
     )
-    session.add(run)
     try:
-        call = render_call(step, await context_of(session, incident), server_secret)
+        call = render_call(step, context, server_secret)
     except (templating.TemplateError, ValueError) as exc:
         run.status, run.error, run.finished_at = "failed", str(exc), now
+        session.add(run)
         await session.flush()
         await service.add_entry(
             session,
@@ -257,7 +269,9 @@ async def start_run(
         )
         return run
     run.request = _shown(call)
-    await session.flush()
+    if dry_run or step.get("requires_approval"):
+        session.add(run)
+        await session.flush()
     if dry_run:
         run.status, run.finished_at = "dry_run", now
         await service.add_entry(
@@ -286,7 +300,10 @@ async def start_run(
             status="pending_approval",
         )
         return run
-    await _finish(session, incident, runbook, run, call, author, now)
+    result = await _call(call)
+    session.add(run)
+    await session.flush()
+    await _finish(session, incident, runbook, run, result, author, now)
     return run
 
 
@@ -305,8 +322,8 @@ async def decide(
     runbook = await session.get(Runbook, run.runbook_id)
     if runbook is None:
         raise NotFound(f"The runbook of run {run.id} was deleted.")
-    run.approved_by = author
     if not approve:
+        run.approved_by = author
         run.status, run.finished_at = "rejected", now
         await service.add_entry(
             session,
@@ -319,6 +336,34 @@ async def decide(
             status="rejected",
         )
         return run
+    with session.sync_session.no_autoflush:
+        context = await context_of(session, incident)
+    try:
+        call = render_call(_step(runbook, run.step), context, server_secret)
+    except (templating.TemplateError, ValueError) as exc:
+        run.approved_by = author
+        run.status, run.error, run.finished_at = "failed", str(exc), now
+        await service.add_entry(
+            session,
+            incident,
+            "runbook",
+            author,
+            f"Runbook {runbook.name!r} step {run.step!r} approved but cannot run: {exc}",
+            now,
+            run_id=run.id,
+            status="failed",
+        )
+        return run
+    approving = _approving.setdefault(session.get_bind(), set())
+    if run.id in approving:
+        raise Conflict(f"Run {run.id} is being approved by someone else right now.")
+    approving.add(run.id)
+    try:
+        result = await _call(call)  # still nothing written (see start_run)
+    finally:
+        approving.discard(run.id)
+    run.approved_by = author
+    run.request = _shown(call)
     await service.add_entry(
         session,
         incident,
@@ -329,23 +374,5 @@ async def decide(
         run_id=run.id,
         status="approved",
     )
-    try:
-        call = render_call(
-            _step(runbook, run.step), await context_of(session, incident), server_secret
-        )
-    except (templating.TemplateError, ValueError) as exc:
-        run.status, run.error, run.finished_at = "failed", str(exc), now
-        await service.add_entry(
-            session,
-            incident,
-            "runbook",
-            author,
-            f"Runbook {runbook.name!r} step {run.step!r} cannot run: {exc}",
-            now,
-            run_id=run.id,
-            status="failed",
-        )
-        return run
-    run.request = _shown(call)
-    await _finish(session, incident, runbook, run, call, author, now)
+    await _finish(session, incident, runbook, run, result, author, now)
     return run
