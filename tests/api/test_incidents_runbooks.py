@@ -8,12 +8,21 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from sentinel.config import Settings
+from sentinel.incidents.automation import AUTO_RUNBOOKS_JOB, consume_alert_events
+from sentinel.incidents.config import IncidentSettings
+from sentinel.incidents.tasks import auto_run_runbooks
+from sentinel.storage.engine import Database
+from sentinel.worker.models import Job
+from sentinel.worker.registry import JobContext
 from tests.conftest import UserFactory
 
 H = dict[str, str]
@@ -239,3 +248,50 @@ async def test_a_slow_step_does_not_hold_up_other_changes(
         "items"
     ]
     assert [e["kind"] for e in timeline] == ["created", "update", "runbook"]
+
+
+async def test_auto_run_steps_run_once_when_an_alert_opens_the_incident(
+    client: httpx.AsyncClient,
+    admin_headers: H,
+    ingest_headers: H,
+    db: Database,
+    settings: Settings,
+    loopback: str,
+) -> None:
+    body = {
+        "name": "auto",
+        "alert_names": ["payments_5xx"],
+        "steps": [
+            {
+                "name": "snapshot",
+                "url": loopback + "/snapshot/{{ alert.service }}",
+                "auto_run": True,
+            },
+            {
+                "name": "failover",
+                "url": loopback + "/failover",
+                "auto_run": True,
+                "requires_approval": True,
+            },
+            {"name": "manual", "url": loopback + "/manual"},
+        ],
+    }
+    assert (await client.post("/api/runbooks", json=body, headers=admin_headers)).status_code == 201
+    alert = {"service_name": "payments", "alert_name": "payments_5xx", "severity": "critical"}
+    await client.post("/api/alerts", json=alert, headers=ingest_headers)
+    async with db.transaction() as s:
+        await consume_alert_events(s, datetime.now(UTC), IncidentSettings(gap_settle_seconds=0))
+    async with db.transaction() as s:
+        jobs = (await s.scalars(select(Job).where(Job.kind == AUTO_RUNBOOKS_JOB))).all()
+    assert len(jobs) == 1
+    payload = dict(jobs[0].payload)
+    for attempt in (1, 2):  # a retry runs nothing twice
+        async with db.transaction() as s:
+            await auto_run_runbooks(JobContext(s, jobs[0].id, attempt, db, settings), payload)
+    assert [c["path"] for c in Recorder.calls] == ["/snapshot/payments"]
+    iid = payload["incident_id"]
+    runs = (await client.get(f"/api/incidents/{iid}/runbook-runs", headers=admin_headers)).json()
+    assert [(r["step"], r["status"], r["requested_by"]) for r in runs] == [
+        ("snapshot", "succeeded", "sentinel (auto)"),
+        ("failover", "pending_approval", "sentinel (auto)"),
+    ]

@@ -23,9 +23,11 @@ from sentinel.incidents import policy, schemas, service, store
 from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.models import Incident, IncidentCursor, IncidentPolicy
 from sentinel.storage.dialect import dialect_name, upsert_insert
+from sentinel.worker import store as worker_store
 
 CURSOR = "alert_events"
 AUTHOR = "sentinel"
+AUTO_RUNBOOKS_JOB = "incidents.runbooks.auto"
 
 
 async def _cursor(session: AsyncSession) -> IncidentCursor:
@@ -188,6 +190,14 @@ async def _on_routed(
         session, body, AUTHOR, now, source="alert", reason=decision.reason
     )
     open_set.add(incident, alert, event.group_id)
+    # Runbook auto-run steps make HTTP calls: a job of their own, after this commits.
+    await worker_store.enqueue(
+        session,
+        AUTO_RUNBOOKS_JOB,
+        {"incident_id": incident.id},
+        run_at=now,
+        dedup_key=f"{AUTO_RUNBOOKS_JOB}:{incident.id}",
+    )
     if decision.policy.group_threshold:
         for other_id, _at in group:
             if other_id != alert.id:

@@ -29,6 +29,11 @@ class StepIn(BaseModel):
     body: Any = None
     timeout_s: float = Field(10.0, gt=0, le=300)
     requires_approval: bool = False
+    auto_run: bool = Field(
+        False,
+        description="Run when an incident opens from alerts (a safe first step); with "
+        "requires_approval it is parked for a responder instead.",
+    )
 
 
 class RunbookIn(BaseModel):
@@ -56,6 +61,7 @@ class StepOut(BaseModel):
     body: Any
     timeout_s: float
     requires_approval: bool
+    auto_run: bool = False
 
 
 class RunbookOut(BaseModel):

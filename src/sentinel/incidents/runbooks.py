@@ -376,3 +376,26 @@ async def decide(
     )
     await _finish(session, incident, runbook, run, result, author, now)
     return run
+
+
+AUTO_AUTHOR = "sentinel (auto)"
+
+
+async def auto_steps(session: AsyncSession, incident: Incident) -> list[tuple[int, str]]:
+    """(runbook id, step) of the auto-run steps for this incident not yet run for it."""
+    done = {
+        (r.runbook_id, r.step)
+        for r in (
+            await session.scalars(
+                select(RunbookRun).where(
+                    RunbookRun.incident_id == incident.id, RunbookRun.requested_by == AUTO_AUTHOR
+                )
+            )
+        ).all()
+    }
+    return [
+        (book.id, step["name"])
+        for book in await runbooks_for(session, incident)
+        for step in book.steps
+        if step.get("auto_run") and (book.id, step["name"]) not in done
+    ]

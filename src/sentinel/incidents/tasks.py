@@ -6,8 +6,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sentinel.incidents.automation import consume_alert_events
+from sentinel.incidents import runbooks, service
+from sentinel.incidents.automation import AUTO_RUNBOOKS_JOB, consume_alert_events
 from sentinel.incidents.config import IncidentSettings
+from sentinel.incidents.models import Runbook
 from sentinel.worker.registry import JobContext, JobRegistry
 
 BUDGET_SECONDS = 5.0
@@ -25,6 +27,33 @@ async def incidents_from_alerts(ctx: JobContext, _payload: dict[str, Any]) -> No
             handled = await consume_alert_events(session, datetime.now(UTC), settings)
 
 
+async def auto_run_runbooks(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Run the auto-run steps of the runbooks of a new incident, each in a transaction of
+    its own (written after its call; see runbooks.start_run). A retry skips the steps
+    already run for the incident."""
+    incident_id = int(payload["incident_id"])
+    async with ctx.db.transaction() as session:
+        incident = await service.get_incident(session, incident_id)
+        pending = await runbooks.auto_steps(session, incident)
+    for runbook_id, step in pending:
+        async with ctx.db.transaction() as session:
+            incident = await service.get_incident(session, incident_id)
+            book = await session.get(Runbook, runbook_id)
+            if book is None:
+                continue
+            await runbooks.start_run(
+                session,
+                incident,
+                book,
+                step,
+                False,
+                runbooks.AUTO_AUTHOR,
+                ctx.settings.jwt_secret(),
+                datetime.now(UTC),
+            )
+
+
 def register(registry: JobRegistry) -> None:
     tick = timedelta(seconds=IncidentSettings().tick_seconds)
     registry.every("incidents.from_alerts", tick, incidents_from_alerts)
+    registry.register(AUTO_RUNBOOKS_JOB, auto_run_runbooks)
