@@ -44,7 +44,7 @@ def pb_span(trace: bytes = b"\x01" * 16, span: bytes = b"\x02" * 8, **kw: Any) -
         trace_id=trace,
         span_id=span,
         name=kw.pop("name", "charge"),
-        kind=Span.SpanKind.SPAN_KIND_SERVER,
+        kind=kw.pop("kind", Span.SpanKind.SPAN_KIND_SERVER),
         start_time_unix_nano=now - 2_000_000,
         end_time_unix_nano=now,
         **kw,
@@ -252,3 +252,35 @@ async def test_out_of_range_numbers_never_500(
     )
     assert response.status_code in (200, 400)
     assert await span_count(db) == 1
+
+
+async def test_concurrent_parent_and_child_batches_count_every_call(
+    client: httpx.AsyncClient, ingest_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    """The two ends of each call arrive in separate, concurrent requests."""
+    import asyncio
+
+    def batch(service: str, spans: list[Span]) -> bytes:
+        return pb_request(*spans, service=service)
+
+    calls = 20
+    parents, children = [], []
+    for i in range(calls):
+        trace = (i + 1).to_bytes(16, "big")
+        parents.append(
+            pb_span(trace=trace, span=b"\x0a" * 8, name="call", kind=Span.SpanKind.SPAN_KIND_CLIENT)
+        )
+        children.append(
+            pb_span(trace=trace, span=b"\x0b" * 8, parent_span_id=b"\x0a" * 8, name="serve")
+        )
+    headers = {**ingest_headers, **PB}
+    sends = []
+    for i in range(calls):
+        sends.append(client.post("/v1/traces", content=batch("web", [parents[i]]), headers=headers))
+        sends.append(client.post("/v1/traces", content=batch("db", [children[i]]), headers=headers))
+    responses = await asyncio.gather(*sends)
+    failed = [r.text for r in responses if r.status_code != 200]
+    assert not failed, failed[:2]
+    graph = (await client.get("/api/tracing/dependencies", headers=admin_headers)).json()
+    edges = {(e["caller"], e["callee"], e["traced"]): e["call_count"] for e in graph["edges"]}
+    assert edges == {("web", "db", True): calls}

@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from sentinel.api.deps import Ingester, Reader, SessionDep
+from sentinel.api.deps import Reader, SessionDep
 from sentinel.api.errors import BadRequest, NotFound
+from sentinel.ingest.auth import IngestKey
+from sentinel.storage.engine import Database
 from sentinel.timeutil import UtcDatetime
 from sentinel.tracing import filters, schemas, service, store
 
@@ -31,7 +33,7 @@ def normalize_trace_id(trace_id: str) -> str:
 
 @router.post("/traces", status_code=201, summary="Create a trace (one root span)")
 async def create_trace(
-    body: schemas.CreateTrace, request: Request, _principal: Ingester
+    body: schemas.CreateTrace, request: Request, _principal: IngestKey
 ) -> schemas.CreatedSpan:
     """The brief's trace: a root span from service, operation, times and HTTP fields."""
     return await service.record_span(request.app.state.db, request.app.state.tracing, body)
@@ -39,14 +41,14 @@ async def create_trace(
 
 @router.post("/spans", status_code=201, summary="Add a span to an existing trace")
 async def create_span(
-    body: schemas.CreateSpan, request: Request, session: SessionDep, _principal: Ingester
+    body: schemas.CreateSpan, request: Request, _principal: IngestKey
 ) -> schemas.CreatedSpan:
     """404 when the trace (or the named parent span) is not stored."""
     trace_id = normalize_trace_id(body.trace_id)
-    await service.require_trace(session, trace_id, body.parent_span_id)
-    return await service.record_span(
-        request.app.state.db, request.app.state.tracing, body, trace_id=trace_id
-    )
+    db: Database = request.app.state.db
+    async with db.transaction() as session:  # short: the write takes its own connection
+        await service.require_trace(session, trace_id, body.parent_span_id)
+    return await service.record_span(db, request.app.state.tracing, body, trace_id=trace_id)
 
 
 @router.get("/traces/{trace_id}", summary="A trace as a tree")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.storage.dialect import dialect_name, upsert_insert
@@ -100,6 +100,31 @@ async def _lookup(session: AsyncSession, *where: Any) -> list[rollup.StoredSpan]
     return [rollup.StoredSpan(*row) for row in (await session.execute(stmt)).all()]
 
 
+def _trace_lock_key(trace_id: str) -> int:
+    """A signed 64-bit advisory lock key from the trace id's first 8 bytes."""
+    return int.from_bytes(bytes.fromhex(trace_id[:16]), "big", signed=True)
+
+
+async def _lock_traces(session: AsyncSession, trace_ids: set[str]) -> None:
+    """PostgreSQL: hold a transaction lock per trace that needs cross-batch edge pairing.
+
+    Two batches holding the two ends of a call both look for the other end; without the
+    lock each could look before the other commits and the call would never be counted.
+    With it the second waits for the first to commit, then sees its spans (READ
+    COMMITTED: each statement sees what was committed before it started). Keys are taken
+    in sorted order, so batches cannot deadlock on each other. SQLite needs none of this:
+    it writes one batch at a time (the write gate).
+    """
+    keys = sorted({_trace_lock_key(t) for t in trace_ids})
+    await session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(k) "
+            "FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"
+        ),
+        {"keys": keys},
+    )
+
+
 async def write_batch(
     session: AsyncSession, batch: SpanBatch, groups: rollup.OperationGroups
 ) -> None:
@@ -124,6 +149,8 @@ async def write_batch(
     rows = batch.rows
     parents = rollup.parents_to_look_up(rows)
     exits = rollup.exits_to_look_up(rows)
+    if (parents or exits) and dialect_name(session) == "postgresql":
+        await _lock_traces(session, {t for t, _ in parents | exits})
     stored_parents = await _stored_parents(session, parents) if parents else {}
     stored_children = await _stored_children(session, exits) if exits else []
     await _executemany(session, "spans", rows)

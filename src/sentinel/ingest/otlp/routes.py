@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from sentinel.api.deps import Ingester
+from sentinel.ingest.auth import IngestKey
 from sentinel.ingest.otlp import protocol, traces
 from sentinel.ingest.otlp.protocol import Encoding, OtlpReply, Overloaded, Signal, WriteGate
 from sentinel.ingest.otlp.values import OtlpFormatError
@@ -80,7 +80,7 @@ async def export(
         429: {"description": "Write queue full; see Retry-After."},
     },
 )
-async def export_traces(request: Request, _principal: Ingester) -> Response:
+async def export_traces(request: Request, _principal: IngestKey) -> Response:
     """Takes ExportTraceServiceRequest as protobuf or OTLP JSON, with an ingest API key."""
     db = request.app.state.db
     runtime = request.app.state.tracing
