@@ -231,3 +231,23 @@ async def test_auth_missing_and_bad_input(
     async with db.transaction() as s:
         actions = set((await s.scalars(select(AuditEvent.action))).all())
     assert "incident.create" in actions
+
+
+async def test_team_ownership_filters_lists(client: httpx.AsyncClient, admin_headers: H) -> None:
+    team = await client.post("/api/teams", json={"name": "payments-sre"}, headers=admin_headers)
+    assert team.status_code == 201, team.text
+    tid = team.json()["id"]
+    owned = await _open(client, admin_headers, team_id=tid)
+    await _open(client, admin_headers)
+    assert owned["team_id"] == tid
+    for path in ("/api/incidents", "/api/incidents/active"):
+        r = await client.get(f"{path}?team_id={tid}", headers=admin_headers)
+        assert [i["id"] for i in r.json()["items"]] == [owned["id"]]
+    r = await client.post(
+        "/api/incidents", json={"title": "x", "team_id": 987654}, headers=admin_headers
+    )
+    assert r.status_code == 400 and "No team" in r.json()["detail"]
+    r = await client.patch(
+        f"/api/incidents/{owned['id']}", json={"team_id": 987654}, headers=admin_headers
+    )
+    assert r.status_code == 400

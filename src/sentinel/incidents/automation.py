@@ -185,6 +185,7 @@ async def _on_routed(
         description=alert.description[:20_000],
         severity=alert.severity if alert.severity in policy.SEVERITIES else "high",
         alert_ids=[alert.id],
+        team_id=team_id if isinstance(team_id := event.detail.get("team_id"), int) else None,
     )
     incident = await service.create_incident(
         session, body, AUTHOR, now, source="alert", reason=decision.reason

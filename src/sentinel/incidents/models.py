@@ -36,6 +36,8 @@ class Incident(Base):
     priority: Mapped[str | None] = mapped_column(String(8), nullable=True)
     affected_services: Mapped[list[str]] = mapped_column(JsonType, default=list)
     commander: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The owning team (from the alert's route, or set by hand): lists filter on it.
+    team_id: Mapped[int | None] = mapped_column(IdType, nullable=True, index=True)
     source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | alert
     creation_reason: Mapped[str] = mapped_column(Text, default="")
     chat_url: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -44,9 +44,12 @@ async def list_incidents(
     page: PageParams,
     status: IncidentStatus | None = None,
     severity: str | None = None,
+    team_id: int | None = None,
 ) -> Page[schemas.IncidentOut]:
     """All incidents, newest first."""
     stmt = select(Incident)
+    if team_id is not None:
+        stmt = stmt.where(Incident.team_id == team_id)
     if status is not None:
         stmt = stmt.where(Incident.status == status.value)
     if severity is not None:
@@ -57,10 +60,12 @@ async def list_incidents(
 
 @router.get("/active", response_model=Page[schemas.IncidentOut])
 async def active_incidents(
-    _: Reader, session: SessionDep, page: PageParams
+    _: Reader, session: SessionDep, page: PageParams, team_id: int | None = None
 ) -> Page[schemas.IncidentOut]:
     """Incidents not yet resolved, newest first."""
     stmt = select(Incident).where(Incident.status.in_([s.value for s in OPEN_STATUSES]))
+    if team_id is not None:
+        stmt = stmt.where(Incident.team_id == team_id)
     rows, cursor = await paginate(session, stmt, page, [Incident.id])
     return Page(items=await service.incidents_out(session, rows), next_cursor=cursor)
 

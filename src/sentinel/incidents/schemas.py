@@ -24,6 +24,7 @@ class IncidentCreate(BaseModel):
     affected_services: list[str] = Field(default_factory=list, max_length=100)
     commander: str | None = Field(None, min_length=1, max_length=200)
     chat_url: str | None = Field(None, max_length=2000)
+    team_id: int | None = None
     alert_ids: list[int] = Field(default_factory=list, max_length=500)
     started_at: UtcDatetime | None = None
 
@@ -37,6 +38,7 @@ class IncidentUpdate(BaseModel):
     priority: Priority | None = None
     affected_services: list[str] | None = Field(None, max_length=100)
     chat_url: str | None = Field(None, max_length=2000)
+    team_id: int | None = None
 
 
 class StatusChange(BaseModel):
@@ -114,6 +116,7 @@ class IncidentOut(BaseModel):
     priority: str | None
     affected_services: list[str]
     commander: str | None
+    team_id: int | None
     participants: list[ParticipantOut]
     source: str
     creation_reason: str

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sentinel.alerting import lifecycle as alert_lifecycle
 from sentinel.alerting.models import Alert
 from sentinel.api.errors import BadRequest, Conflict, NotFound
+from sentinel.auth import service as auth_service
 from sentinel.incidents import events, schemas, store
 from sentinel.incidents.lifecycle import (
     ACKNOWLEDGING,
@@ -75,6 +76,13 @@ async def get_incident(session: AsyncSession, incident_id: int, *, lock: bool = 
     return incident
 
 
+async def _check_team(session: AsyncSession, team_id: int) -> None:
+    try:
+        await auth_service.get_team(session, team_id)
+    except NotFound:
+        raise BadRequest(f"No team with id {team_id}.") from None
+
+
 def _services(names: list[str]) -> list[str]:
     out: list[str] = []
     for name in names:
@@ -97,6 +105,8 @@ async def create_incident(
 ) -> Incident:
     """Open an incident (status triggered), link the named alerts, name the commander."""
     alerts = [await alert_lifecycle.get_alert(session, a) for a in dict.fromkeys(body.alert_ids)]
+    if body.team_id is not None:
+        await _check_team(session, body.team_id)
     services = _services(body.affected_services + [a.service for a in alerts if a.service])
     started = body.started_at or min([now, *(a.starts_at for a in alerts)])
     incident = Incident(
@@ -107,6 +117,7 @@ async def create_incident(
         priority=body.priority,
         affected_services=services,
         commander=body.commander,
+        team_id=body.team_id,
         source=source,
         creation_reason=reason,
         chat_url=body.chat_url,
@@ -315,6 +326,8 @@ async def update_incident(
     changes = body.model_dump(exclude_unset=True)
     if "affected_services" in changes:
         changes["affected_services"] = _services(changes["affected_services"] or [])
+    if changes.get("team_id") is not None:
+        await _check_team(session, changes["team_id"])
     for key in ("title", "severity"):
         if key in changes and changes[key] is None:
             raise BadRequest(f"{key} cannot be empty.")
@@ -413,6 +426,7 @@ async def incidents_out(
             priority=i.priority,
             affected_services=list(i.affected_services),
             commander=i.commander,
+            team_id=i.team_id,
             participants=[
                 schemas.ParticipantOut(
                     name=p.name, role=p.role, added_by=p.added_by, added_at=p.added_at

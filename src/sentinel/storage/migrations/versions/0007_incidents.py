@@ -76,6 +76,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("commander", sa.String(length=200), nullable=True),
+        sa.Column("team_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("creation_reason", sa.Text(), nullable=False),
         sa.Column("chat_url", sa.Text(), nullable=True),
@@ -98,6 +99,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_incidents_status_started_at", ["status", "started_at"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_incidents_team_id"), ["team_id"], unique=False)
 
     op.create_table(
         "runbooks",
@@ -331,6 +333,7 @@ def downgrade() -> None:
     op.drop_table("incident_action_items")
     op.drop_table("runbooks")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incidents_team_id"))
         batch_op.drop_index("ix_incidents_status_started_at")
 
     op.drop_table("incidents")
