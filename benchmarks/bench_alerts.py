@@ -285,7 +285,8 @@ def main() -> int:
     args = parser.parse_args()
     print(
         f"load: {args.connections} connections, batches of {args.batch}, {args.duration:.0f} s"
-        f" per target; mix 85% re-sends / 10% new / 5% resolves; cpus={os.cpu_count()}"
+        f" per target; mix 85% re-sends / 10% new / 5% resolves; cpus={os.cpu_count()},"
+        f" load average {os.getloadavg()[0]:.2f}"
     )
     rows = []
     dedup = ""
@@ -322,6 +323,7 @@ def main() -> int:
         f"(ingest alone: {alone / alertmanager:.2f})"
     )
     print(f"dedup check: {dedup}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     print(f"target >= {TARGET:,.0f} alerts/s: {'MET' if sentinel >= TARGET else 'MISSED'}")
     return 0 if sentinel >= TARGET else 1
 
