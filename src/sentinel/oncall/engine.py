@@ -24,7 +24,15 @@ from sentinel.notify.config import NotifySettings
 from sentinel.notify.links import sign
 from sentinel.notify.message import Page, summarize
 from sentinel.oncall import service
-from sentinel.oncall.escalation import PolicyError, Step, advance, freeze, page_key, recipients
+from sentinel.oncall.escalation import (
+    Policy,
+    PolicyError,
+    Step,
+    advance,
+    freeze,
+    page_key,
+    recipients,
+)
 from sentinel.oncall.models import ContactMethod, Escalation, EventCursor, NotificationRule
 from sentinel.storage.dialect import dialect_name, upsert_insert
 
@@ -59,11 +67,14 @@ async def consume_events(session: AsyncSession, now: datetime, batch: int = 1000
     )
     if not events:
         return 0
+    policies: dict[int, Policy] | None = None
     for event in events:
         if event.group_id is None or event.kind not in EVENT_KINDS:
             continue
         if event.kind == "notify":
-            await start(session, event.group_id, event.detail, now)
+            if policies is None and event.detail.get("escalation_policy_id"):
+                policies = await service.all_policies(session)
+            await start(session, event.group_id, event.detail, now, policies)
         else:
             await stop_if_done(session, event.group_id, now, event.actor or "system")
     cursor.last_event_id, cursor.updated_at = events[-1].id, now
@@ -71,7 +82,11 @@ async def consume_events(session: AsyncSession, now: datetime, batch: int = 1000
 
 
 async def start(
-    session: AsyncSession, group_id: int, detail: dict[str, Any], now: datetime
+    session: AsyncSession,
+    group_id: int,
+    detail: dict[str, Any],
+    now: datetime,
+    policies: dict[int, Policy] | None = None,
 ) -> Escalation | None:
     """Freeze the group's policy onto a new escalation, unless one is running already."""
     policy_id = detail.get("escalation_policy_id")
@@ -84,7 +99,7 @@ async def start(
         await session.delete(existing)  # the group fired again after resolving
         await session.flush()
     try:
-        chain = freeze(int(policy_id), await service.all_policies(session))
+        chain = freeze(int(policy_id), policies or await service.all_policies(session))
     except PolicyError as exc:
         log.warning("escalation not started", extra={"group_id": group_id, "error": str(exc)})
         return None
@@ -154,13 +169,34 @@ async def run_due_steps(
     )
     if dialect_name(session) == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
+    due = list((await session.scalars(stmt)).all())
+    states = await group_states(session, [e.group_id for e in due])
+    contacts: dict[int, list[tuple[float, ContactMethod]]] = {}
     ran = 0
-    for escalation in (await session.scalars(stmt)).all():
-        if await stop_if_done(session, escalation.group_id, now, "system"):
+    for escalation in due:
+        open_count, acked = states.get(escalation.group_id, (0, 0))
+        if (open_count == 0 or acked) and await stop_if_done(
+            session, escalation.group_id, now, "system"
+        ):
             continue
-        await run_step(session, escalation, now, settings, secret)
+        await run_step(session, escalation, now, settings, secret, contacts)
         ran += 1
     return ran
+
+
+async def group_states(session: AsyncSession, group_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(open alerts, acknowledged open alerts) for many groups in one query."""
+    if not group_ids:
+        return {}
+    rows = await session.execute(
+        select(Alert.group_id, func.count(), func.count(Alert.acknowledged_at))
+        .where(
+            Alert.group_id.in_(set(group_ids)),
+            Alert.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .group_by(Alert.group_id)
+    )
+    return {int(g): (int(n), int(a)) for g, n, a in rows.all() if g is not None}
 
 
 async def run_step(
@@ -169,7 +205,9 @@ async def run_step(
     now: datetime,
     settings: NotifySettings,
     secret: str,
+    contacts: dict[int, list[tuple[float, ContactMethod]]] | None = None,
 ) -> None:
+    """Run the escalation's current step and move its timer on (one transaction)."""
     chain = [Step.from_json(s) for s in escalation.chain]
     index = escalation.step_index
     if index >= len(chain):  # the trailing wait is over: nobody answered
@@ -181,7 +219,7 @@ async def run_step(
     if users:
         page = await build_page(session, escalation.group_id, now, settings, secret)
         for user_id in users:
-            await page_user(session, escalation, index, user_id, page, now, settings)
+            await page_user(session, escalation, index, user_id, page, now, settings, contacts)
     nxt = advance(chain, index, now)
     escalation.steps_run += 1
     if nxt.next_index is None and nxt.due_at is None:
@@ -247,22 +285,15 @@ async def page_user(
     page: Page,
     now: datetime,
     settings: NotifySettings,
+    contacts: dict[int, list[tuple[float, ContactMethod]]] | None = None,
 ) -> int:
     """Queue one page to a person: one outbox row per notification rule (or, without
     rules, per contact method at once), keyed so the step pages them exactly once."""
-    rules = (
-        await session.execute(
-            select(NotificationRule.delay_minutes, ContactMethod)
-            .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
-            .where(NotificationRule.user_id == user_id)
-        )
-    ).all()
-    targets: list[tuple[float, ContactMethod]] = [(float(d), m) for d, m in rules]
-    if not targets:
-        methods = await session.scalars(
-            select(ContactMethod).where(ContactMethod.user_id == user_id)
-        )
-        targets = [(0.0, m) for m in methods]
+    if contacts is None:
+        contacts = {}
+    if user_id not in contacts:
+        contacts[user_id] = await _targets(session, user_id)
+    targets = contacts[user_id]
     key = page_key(escalation.group_id, escalation.id, step_index, user_id)
     rows = [
         {
@@ -288,3 +319,21 @@ async def page_user(
     if not rows:
         log.warning("paged user has no contact methods", extra={"user_id": user_id})
     return await outbox.enqueue(session, rows)
+
+
+async def _targets(session: AsyncSession, user_id: int) -> list[tuple[float, ContactMethod]]:
+    """(delay minutes, contact method) by the user's rules, else every method at once."""
+    rules = (
+        await session.execute(
+            select(NotificationRule.delay_minutes, ContactMethod)
+            .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
+            .where(NotificationRule.user_id == user_id)
+        )
+    ).all()
+    targets: list[tuple[float, ContactMethod]] = [(float(d), m) for d, m in rules]
+    if not targets:
+        methods = await session.scalars(
+            select(ContactMethod).where(ContactMethod.user_id == user_id)
+        )
+        targets = [(0.0, m) for m in methods]
+    return targets
