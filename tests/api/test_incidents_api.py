@@ -57,6 +57,9 @@ async def test_lifecycle_timeline_and_authors(
             f"/api/incidents/{iid}/status", json={"status": status}, headers=responder
         )
         assert r.status_code == 200 and r.json()["status"] == status
+    # Picking the incident up acknowledged its alert: escalation stops.
+    linked = (await client.get(f"/api/alerts/{alert['id']}", headers=admin_headers)).json()
+    assert linked["status"] == "acknowledged" and linked["acknowledged_by"].startswith("responder-")
     r = await client.post(
         f"/api/incidents/{iid}/status", json={"status": "closed"}, headers=responder
     )

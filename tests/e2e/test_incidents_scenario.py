@@ -184,8 +184,16 @@ def test_incident_opens_itself_and_points_at_the_failing_callee(live_server: Liv
     ]
     assert error_patterns and error_patterns[0]["evidence"]["is_error"]
 
+    ack = api.post(f"/api/incidents/{iid}/status", json={"status": "acknowledged"})
+    assert ack.status_code == 200, ack.text
+
+    def alert_acknowledged() -> bool:
+        items = api.get(f"/api/incidents/{iid}/timeline").json()["items"]
+        return any(e["message"] == f"Alert {alert_id} acknowledged" for e in items)
+
+    # The incident's acknowledge acknowledged its alert; the worker puts that on the timeline.
+    assert _eventually(alert_acknowledged)
     for step in (
-        api.post(f"/api/incidents/{iid}/status", json={"status": "acknowledged"}),
         api.post(f"/api/incidents/{iid}/updates", json={"message": "payments DB pool at max"}),
         api.post(
             f"/api/incidents/{iid}/root-cause",
@@ -196,7 +204,7 @@ def test_incident_opens_itself_and_points_at_the_failing_callee(live_server: Liv
         assert step.status_code in (200, 201), step.text
     timeline = api.get(f"/api/incidents/{iid}/timeline").json()["items"]
     kinds = [e["kind"] for e in timeline]
-    assert kinds == ["created", "alert", "status", "update", "root_cause", "status"], kinds
+    assert kinds == ["created", "alert", "status", "alert", "update", "root_cause", "status"], kinds
     assert timeline[0]["author"] == "sentinel" and timeline[2]["author"] == "admin@example.com"
     assert [e["at"] for e in timeline] == sorted(e["at"] for e in timeline)
 

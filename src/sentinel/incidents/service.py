@@ -198,6 +198,19 @@ async def link_alert(
     return True
 
 
+async def _acknowledge_alerts(
+    session: AsyncSession, incident: Incident, author: str, now: datetime
+) -> None:
+    """Picking up an incident acknowledges its open alerts, so their escalation stops
+    paging people who are already on it."""
+    links = (await store.linked_alerts(session, [incident.id])).get(incident.id, [])
+    for link in links:
+        try:
+            await alert_lifecycle.acknowledge(session, link.alert_id, author, now)
+        except (NotFound, Conflict):
+            continue  # resolved or deleted since: nothing to stop
+
+
 async def change_status(
     session: AsyncSession,
     incident: Incident,
@@ -220,6 +233,7 @@ async def change_status(
     incident.updated_at = now
     if target in ACKNOWLEDGING and incident.acknowledged_at is None:
         incident.acknowledged_at = now
+        await _acknowledge_alerts(session, incident, author, now)
     if target is S.IDENTIFIED and incident.identified_at is None:
         incident.identified_at = now
     if target is S.RESOLVED:
