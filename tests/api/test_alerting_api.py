@@ -455,3 +455,74 @@ async def test_smart_grouping_joins_a_dependency_neighbour_and_says_why(
     events = (await client.get(f"/api/alerts/{second['id']}/events", headers=admin_headers)).json()
     grouped = next(e for e in events if e["kind"] == "grouped")
     assert "dependency neighbour" in grouped["detail"]["reason"]
+
+
+async def test_inhibition_rule_and_window_updates_apply_at_once(
+    client: httpx.AsyncClient, ingest_headers: H, admin_headers: H, login_as: UserFactory
+) -> None:
+    rule = {
+        "name": "r",
+        "source_matchers": ['alertname="ClusterDown"'],
+        "target_matchers": ['severity="high"'],
+        "equal": ["cluster"],
+    }
+    rule_id = (
+        await client.post("/api/alerting/inhibition-rules", json=rule, headers=admin_headers)
+    ).json()["id"]
+    src = {
+        **BRIEF,
+        "alert_name": "ClusterDown",
+        "severity": "critical",
+        "labels": {"cluster": "eu"},
+    }
+    await client.post("/api/alerts", json=src, headers=ingest_headers)
+    target = (
+        await client.post(
+            "/api/alerts", json={**BRIEF, "labels": {"cluster": "eu"}}, headers=ingest_headers
+        )
+    ).json()
+    assert target["status"] == "silenced"
+    responder = await login_as("responder")
+    changed = {**rule, "target_matchers": ['severity="low"']}
+    assert (
+        await client.put(
+            f"/api/alerting/inhibition-rules/{rule_id}", json=changed, headers=responder
+        )
+    ).status_code == 403
+    r = await client.put(
+        f"/api/alerting/inhibition-rules/{rule_id}", json=changed, headers=admin_headers
+    )
+    assert r.status_code == 200 and r.json()["target_matchers"] == ['severity="low"']
+    got = (await client.get(f"/api/alerts/{target['id']}", headers=admin_headers)).json()
+    assert got["status"] == "firing"
+    assert (
+        await client.put(
+            "/api/alerting/inhibition-rules/999999", json=changed, headers=admin_headers
+        )
+    ).status_code == 404
+    window = {
+        "name": "w",
+        "matchers": ['service="none"'],
+        "weekdays": [0],
+        "start_time": "02:00",
+        "duration_s": 60,
+    }
+    window_id = (
+        await client.post("/api/alerting/maintenance-windows", json=window, headers=admin_headers)
+    ).json()["id"]
+    r = await client.put(
+        f"/api/alerting/maintenance-windows/{window_id}",
+        json={**window, "time_zone": "Asia/Tokyo"},
+        headers=admin_headers,
+    )
+    assert r.status_code == 200 and r.json()["time_zone"] == "Asia/Tokyo"
+    bad = await client.put(
+        f"/api/alerting/maintenance-windows/{window_id}",
+        json={**window, "time_zone": "Mars/Olympus"},
+        headers=admin_headers,
+    )
+    assert bad.status_code == 422
+    got = (
+        await client.get(f"/api/alerting/maintenance-windows/{window_id}", headers=admin_headers)
+    ).json()
+    assert got["time_zone"] == "Asia/Tokyo"

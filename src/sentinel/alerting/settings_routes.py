@@ -240,6 +240,21 @@ async def get_inhibition(rule_id: int, _: Reader, session: SessionDep) -> Inhibi
     )
 
 
+@router.put("/inhibition-rules/{rule_id}", response_model=InhibitionOut)
+async def replace_inhibition(
+    rule_id: int, body: InhibitionIn, principal: Writer, session: SessionDep
+) -> InhibitionOut:
+    row = await _get(session, InhibitionRule, rule_id, "inhibition rule")
+    for key, value in body.model_dump().items():
+        setattr(row, key, value)
+    await session.flush()
+    audit.record(
+        session, principal, "inhibition_rule.update", "inhibition_rule", row.id, body.model_dump()
+    )
+    await lifecycle.refresh_mutes(session, _now())
+    return InhibitionOut.model_validate(row)
+
+
 @router.delete("/inhibition-rules/{rule_id}", status_code=204)
 async def delete_inhibition(rule_id: int, principal: Writer, session: SessionDep) -> Response:
     row = await _get(session, InhibitionRule, rule_id, "inhibition rule")
@@ -275,6 +290,33 @@ async def create_window(
         session,
         principal,
         "maintenance_window.create",
+        "maintenance_window",
+        row.id,
+        body.model_dump(),
+    )
+    await lifecycle.refresh_mutes(session, _now())
+    return MaintenanceWindowOut.model_validate(row)
+
+
+@router.get("/maintenance-windows/{window_id}", response_model=MaintenanceWindowOut)
+async def get_window(window_id: int, _: Reader, session: SessionDep) -> MaintenanceWindowOut:
+    return MaintenanceWindowOut.model_validate(
+        await _get(session, MaintenanceWindow, window_id, "maintenance window")
+    )
+
+
+@router.put("/maintenance-windows/{window_id}", response_model=MaintenanceWindowOut)
+async def replace_window(
+    window_id: int, body: MaintenanceWindowIn, principal: Writer, session: SessionDep
+) -> MaintenanceWindowOut:
+    row = await _get(session, MaintenanceWindow, window_id, "maintenance window")
+    for key, value in body.model_dump().items():
+        setattr(row, key, value)
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        "maintenance_window.update",
         "maintenance_window",
         row.id,
         body.model_dump(),
