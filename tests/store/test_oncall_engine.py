@@ -162,6 +162,16 @@ async def test_page_wait_escalate_and_ack_via_signed_link(
     assert "/api/notify/actions/" in mail.get_payload()
     assert http.on("/hook/bob") == []  # still inside the 1-minute wait
 
+    # Somebody edits the policy mid-incident: the running escalation keeps its frozen chain.
+    [policy] = (await client.get("/api/oncall/escalation-policies", headers=admin_headers)).json()[
+        "items"
+    ]
+    edited = await client.put(
+        f"/api/oncall/escalation-policies/{policy['id']}",
+        headers=admin_headers,
+        json={"name": policy["name"], "steps": [{"kind": "notify_users", "targets": [alice]}]},
+    )
+    assert edited.status_code == 200, edited.text
     await escalate_and_deliver(db, ns, secret, at(due + timedelta(seconds=61)))
     await escalate_and_deliver(db, ns, secret, at(due + timedelta(seconds=62)))
     hooks = http.on("/hook/bob")
@@ -191,6 +201,16 @@ async def test_page_wait_escalate_and_ack_via_signed_link(
         )
     assert statuses == {"slack": "sent", "email": "sent", "webhook": "sent", "sms": "cancelled"}
 
+    listed = await client.get(f"/api/oncall/escalations?group_id={group}", headers=admin_headers)
+    [running] = listed.json()["items"]
+    assert running["status"] == "acknowledged" and running["stopped_by"] == "signed link"
+    assert [s["kind"] for s in running["chain"]] == ["notify_users", "wait", "notify_users", "wait"]
+    one = await client.get(f"/api/oncall/escalations/{running['id']}", headers=admin_headers)
+    assert one.status_code == 200
+    assert (
+        await client.get("/api/oncall/escalations/424242", headers=admin_headers)
+    ).status_code == 404
+    assert (await client.get("/api/oncall/escalations")).status_code == 401
     history = await client.get(f"/api/notifications?group_id={group}", headers=admin_headers)
     assert history.status_code == 200
     items = history.json()["items"]
@@ -313,3 +333,71 @@ async def test_failing_channel_retries_without_blocking_and_crash_mid_step_repea
         (False, 500, "failed"),
         (False, 500, "failed"),
     ]
+
+
+async def test_schedule_and_team_steps_pagerduty_out_and_per_address_rate_limit(
+    client: httpx.AsyncClient,
+    admin_headers: H,
+    ingest_headers: H,
+    db: Database,
+    settings: Settings,
+    http: HttpReceiver,
+    smtp: SmtpReceiver,
+) -> None:
+    erin = await make_user(client, admin_headers, "Erin")
+    finn = await make_user(client, admin_headers, "Finn")
+    await contact(client, admin_headers, erin, "pagerduty", "R" * 32, None)
+    await contact(client, admin_headers, finn, "webhook", f"{http.url}/hook/shared", None)
+    await contact(client, admin_headers, erin, "webhook", f"{http.url}/hook/shared", None)
+    schedule = await client.post(
+        "/api/oncall/schedules",
+        headers=admin_headers,
+        json={
+            "name": "primary",
+            "layers": [
+                {"rotation": "weekly", "participants": [erin], "start": "2026-01-05T09:00:00"}
+            ],
+        },
+    )
+    assert schedule.status_code == 201, schedule.text
+    team = await client.post("/api/teams", headers=admin_headers, json={"name": "payments"})
+    assert team.status_code == 201, team.text
+    joined = await client.post(
+        f"/api/teams/{team.json()['id']}/members",
+        headers=admin_headers,
+        json={"user_id": finn},
+    )
+    assert joined.status_code in (200, 201), joined.text
+    group, due = await fire(
+        client,
+        admin_headers,
+        ingest_headers,
+        db,
+        [
+            {"kind": "notify_schedule", "targets": [schedule.json()["id"]]},
+            {"kind": "notify_team", "targets": [team.json()["id"]]},
+        ],
+    )
+    ns = notify_settings(
+        http, smtp, pagerduty_events_url=f"{http.url}/v2/enqueue", rate_limit_per_minute=1
+    )
+    await escalate_and_deliver(db, ns, settings.jwt_secret(), at(due))
+    [event] = http.on("/v2/enqueue")
+    body = event.json()
+    assert body["routing_key"] == "R" * 32 and body["event_action"] == "trigger"
+    assert body["dedup_key"] == f"sentinel-group-{group}"
+    assert body["payload"]["severity"] == "critical" and body["payload"]["source"] == "checkout"
+    # Erin (schedule) and Finn (team) share one webhook address limited to 1 per minute:
+    # the second page waits instead of being dropped.
+    assert len(http.on("/hook/shared")) == 1
+    await escalate_and_deliver(db, ns, settings.jwt_secret(), at(due + timedelta(seconds=30)))
+    assert len(http.on("/hook/shared")) == 1
+    async with db.transaction() as session:
+        waiting = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending"))
+        ).all()
+    assert len(waiting) == 1 and waiting[0].attempts == 0
+    await escalate_and_deliver(db, ns, settings.jwt_secret(), at(due + timedelta(seconds=61)))
+    assert len(http.on("/hook/shared")) == 2
+    paged = sorted(r.json()["idempotency_key"].split(":")[4] for r in http.on("/hook/shared"))
+    assert paged == sorted([str(erin), str(finn)])

@@ -13,7 +13,7 @@ from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
 from sentinel.auth.models import User
 from sentinel.auth.roles import Permission, Principal
-from sentinel.oncall import service
+from sentinel.oncall import escalation_routes, service
 from sentinel.oncall.models import ContactMethod, EscalationPolicy, NotificationRule
 from sentinel.oncall.schemas import (
     ContactMethodIn,
@@ -25,6 +25,7 @@ from sentinel.oncall.schemas import (
 )
 
 router = APIRouter(prefix="/api/oncall", tags=["oncall"])
+router.include_router(escalation_routes.router)
 
 
 def now() -> datetime:
