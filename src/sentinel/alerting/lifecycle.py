@@ -11,7 +11,8 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import store
-from sentinel.alerting.intake import _event, close
+from sentinel.alerting.events import lifecycle_event
+from sentinel.alerting.intake import close
 from sentinel.alerting.models import Alert, AlertEvent, AlertOccurrence, Silence
 from sentinel.alerting.pipeline import Known, match_labels
 from sentinel.alerting.severity import OPEN_STATUSES, AlertStatus
@@ -128,10 +129,10 @@ async def refresh_mutes(session: AsyncSession, now: datetime) -> int:
             continue
         if muted:
             new_status = AlertStatus.SILENCED.value
-            events.append(_event(id_, "silenced", now, "system", group_id, muted_by=muted))
+            events.append(lifecycle_event(id_, "silenced", now, "system", group_id, muted_by=muted))
         else:
             new_status = (AlertStatus.ACKNOWLEDGED if acked else AlertStatus.FIRING).value
-            events.append(_event(id_, "unsilenced", now, "system", group_id, was=muted_by))
+            events.append(lifecycle_event(id_, "unsilenced", now, "system", group_id, was=muted_by))
         changes.append({"id": id_, "status": new_status, "muted_by": muted, "updated_at": now})
     if changes:
         await session.execute(update(Alert), changes)
