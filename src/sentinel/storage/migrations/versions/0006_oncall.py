@@ -13,7 +13,6 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 import sentinel.storage.base
-from sqlalchemy.dialects import postgresql
 
 revision = "0006"
 down_revision = "0001"
