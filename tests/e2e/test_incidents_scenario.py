@@ -143,7 +143,9 @@ def test_incident_opens_itself_and_points_at_the_failing_callee(live_server: Liv
     alert_id = fired.json()["id"]
 
     def opened() -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = api.get("/api/incidents/active").json()["items"]
+        r = api.get("/api/incidents/active")
+        assert r.status_code == 200, r.text
+        items: list[dict[str, Any]] = r.json()["items"]
         return items
 
     incidents = _eventually(opened)
