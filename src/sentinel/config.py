@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     tls_key_file: Path | None = Field(None, validation_alias=_env("TLS_KEY_FILE"))
 
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, validation_alias=_env("MAX_BODY_BYTES"))
+    max_inflight_body_bytes: int = Field(
+        256 * 1024 * 1024, ge=1024, validation_alias=_env("MAX_INFLIGHT_BODY_BYTES")
+    )
     metrics_public: bool = Field(True, validation_alias=_env("METRICS_PUBLIC"))
     db_pool_size: int = Field(10, ge=1, validation_alias=_env("DB_POOL_SIZE"))
 

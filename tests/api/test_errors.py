@@ -146,3 +146,41 @@ async def test_limit_out_of_range_is_422(
     assert_problem(response, 422)
     response = await client.get("/api/users", headers=admin_headers, params={"limit": "many"})
     assert_problem(response, 422)
+
+
+async def test_too_much_body_in_flight_is_503_with_retry_after(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Bodies held in memory at once are bounded: past the budget the server says retry."""
+    middleware: Any = app.middleware_stack
+    while middleware is not None and not hasattr(middleware, "budget"):
+        middleware = getattr(middleware, "app", None)
+    assert middleware is not None
+    middleware.budget.in_use = middleware.budget.limit - 10  # other requests hold the rest
+    try:
+        response = await client.post(
+            "/api/auth/login", content=b"x" * 100, headers={"content-type": "application/json"}
+        )
+    finally:
+        middleware.budget.in_use = 0
+    assert_problem(response, 503)
+    assert response.headers["retry-after"] == "1"
+    ok = await client.post(
+        "/api/auth/login", json={"email": "admin@example.com", "password": "admin-password-123"}
+    )
+    assert ok.status_code == 200
+    assert middleware.budget.in_use == 0  # every request gave its bytes back
+
+
+async def test_exhausted_connection_pool_is_503_not_500(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    async def busy() -> None:
+        raise PoolTimeoutError("QueuePool limit of size 10 overflow 10 reached")
+
+    app.add_api_route("/test/busy", busy)
+    response = await client.get("/test/busy")
+    assert_problem(response, 503)
+    assert response.headers["retry-after"] == "1"

@@ -62,14 +62,24 @@ CredentialDep = Annotated[str | None, Depends(presented_credential)]
 
 
 async def current_principal(
-    session: SessionDep, config: AuthConfigDep, credential: CredentialDep
+    db: Annotated[Database, Depends(get_database)],
+    config: AuthConfigDep,
+    credential: CredentialDep,
 ) -> Principal:
+    """Authenticate in a short transaction of its own (usually answered from the principal
+    cache), so that a request never holds one pooled connection for auth while waiting for
+    another to write: with more concurrent requests than the pool has connections that
+    would deadlock until the pool timed out."""
     if not credential:
         raise Unauthorized(
             "Authentication required: send 'Authorization: Bearer <token or API key>' "
             "or 'X-API-Key: <key>'."
         )
-    return await authenticate(session, config, credential)
+    cached = config.principals.get(credential)
+    if cached is not None:
+        return cached
+    async with db.transaction() as session:
+        return await authenticate(session, config, credential)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sentinel.observability import current_request_id
@@ -189,6 +190,16 @@ async def _on_connection(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("no database connection free in time: %s", exc)
+    return problem_response(
+        503,
+        "The server is busy (no database connection free); retry shortly.",
+        slug="overloaded",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
@@ -196,3 +207,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(DBAPIError, _on_database)
     app.add_exception_handler(OSError, _on_connection)
+    app.add_exception_handler(PoolTimeoutError, _on_pool_timeout)

@@ -24,9 +24,34 @@ _QUIET_PATHS = {"/health", "/metrics"}
 
 
 class BodyRejected(Exception):
-    def __init__(self, status: int, detail: str, slug: str) -> None:
+    def __init__(
+        self, status: int, detail: str, slug: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.slug = status, detail, slug
+        self.headers = headers or {}
+
+
+class BodyBudget:
+    """Bounds the bytes of request bodies held in memory at once across all requests, so an
+    overload answers 503 + Retry-After instead of growing the process."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_use = 0
+
+    def take(self, size: int) -> None:
+        if self.in_use + size > self.limit:
+            raise BodyRejected(
+                503,
+                "The server is receiving more data than it can hold at once; retry shortly.",
+                "overloaded",
+                {"Retry-After": "1"},
+            )
+        self.in_use += size
+
+    def give_back(self, size: int) -> None:
+        self.in_use -= size
 
 
 class HttpMetrics:
@@ -69,10 +94,18 @@ def gunzip_bounded(data: bytes, limit: int) -> bytes:
 class RequestContextMiddleware:
     """Pure ASGI middleware so that it wraps everything, including the error handlers."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: HttpMetrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        metrics: HttpMetrics,
+        max_inflight_body_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.budget = BodyBudget(max_inflight_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,7 +116,7 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = bind_request_id(request_id)
         started = time.perf_counter()
-        state: dict[str, Any] = {"status": 500, "started": False}
+        state: dict[str, Any] = {"status": 500, "started": False, "held": 0}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -94,10 +127,10 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            receive = await self._prepared_body(scope, headers, receive)
+            receive = await self._prepared_body(scope, headers, receive, state)
             await self.app(scope, receive, send_wrapper)
         except BodyRejected as exc:
-            await self._send_problem(send_wrapper, exc.status, exc.detail, exc.slug)
+            await self._send_problem(send_wrapper, exc.status, exc.detail, exc.slug, exc.headers)
         except Exception:
             error_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not state["started"]:
@@ -108,11 +141,16 @@ class RequestContextMiddleware:
                     "internal-error",
                 )
         finally:
+            self.budget.give_back(state["held"])
             self._observe(scope, state["status"], time.perf_counter() - started)
             reset_request_id(token)
 
+    def _hold(self, state: dict[str, Any], size: int) -> None:
+        self.budget.take(size)
+        state["held"] += size
+
     async def _prepared_body(
-        self, scope: Scope, headers: dict[str, str], receive: Receive
+        self, scope: Scope, headers: dict[str, str], receive: Receive, state: dict[str, Any]
     ) -> Receive:
         """Buffer the body within the limit; undo gzip; hand the app a replaying receive."""
         if (
@@ -135,6 +173,7 @@ class RequestContextMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
+            self._hold(state, len(chunk))
             if size > self.max_body_bytes:
                 raise BodyRejected(
                     413,
@@ -148,6 +187,7 @@ class RequestContextMiddleware:
         encoding = headers.get("content-encoding", "identity").strip().lower()
         if encoding in ("gzip", "x-gzip", "deflate") and body:
             body = gunzip_bounded(body, self.max_body_bytes)
+            self._hold(state, len(body))
             scope["headers"] = [
                 (k, v)
                 for k, v in scope["headers"]
@@ -171,8 +211,11 @@ class RequestContextMiddleware:
         return replay
 
     @staticmethod
-    async def _send_problem(send: Send, status: int, detail: str, slug: str) -> None:
+    async def _send_problem(
+        send: Send, status: int, detail: str, slug: str, headers: dict[str, str] | None = None
+    ) -> None:
         payload = orjson.dumps(problem_body(status, detail, slug))
+        extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
         await send(
             {
                 "type": "http.response.start",
@@ -180,6 +223,7 @@ class RequestContextMiddleware:
                 "headers": [
                     (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                     (b"content-length", str(len(payload)).encode()),
+                    *extra,
                 ],
             }
         )

@@ -1,41 +1,13 @@
-"""Ingest authentication that returns its database connection before the write starts.
+"""Ingest authentication: an API key (or token) with the `ingest` permission.
 
-The shared `Ingester` dependency authenticates inside the request's transaction
-(`SessionDep`), which keeps one pooled connection for the whole request. An ingest
-request that then writes through a transaction of its own would hold two; with more
-concurrent requests than the pool has connections, every request holds one and waits for
-a second, and nothing moves until the pool times out. `IngestKey` checks the key in a
-short transaction of its own instead, so an ingest request holds one connection at a time.
-"""
+The shared principal dependency authenticates in a short transaction of its own, so an
+ingest request that writes through its own transaction holds one pooled connection at a
+time (see `sentinel.api.deps.current_principal`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from sentinel.api.deps import Ingester
 
-from fastapi import Depends
+IngestKey = Ingester
 
-from sentinel.api.deps import AuthConfigDep, CredentialDep, get_database
-from sentinel.api.errors import Forbidden, Unauthorized
-from sentinel.auth.roles import Permission, Principal
-from sentinel.auth.service import authenticate
-from sentinel.storage.engine import Database
-
-
-async def ingest_principal(
-    db: Annotated[Database, Depends(get_database)],
-    config: AuthConfigDep,
-    credential: CredentialDep,
-) -> Principal:
-    if not credential:
-        raise Unauthorized(
-            "Authentication required: send 'Authorization: Bearer <ingest API key>' "
-            "or 'X-API-Key: <key>'."
-        )
-    async with db.transaction() as session:
-        principal = await authenticate(session, config, credential)
-    if not principal.can(Permission.INGEST):
-        raise Forbidden("This action needs the 'ingest' permission.")
-    return principal
-
-
-IngestKey = Annotated[Principal, Depends(ingest_principal)]
+__all__ = ["IngestKey"]
