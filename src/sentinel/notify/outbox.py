@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.notify.channels import Delivery, Senders, Target
@@ -22,6 +22,7 @@ from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.storage.engine import Database
 
 LEASE = timedelta(seconds=60)
+OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
@@ -135,33 +136,57 @@ def retry_delay(settings: NotifySettings, attempt: int) -> timedelta:
 
 async def record(
     session: AsyncSession,
-    item: Claimed,
-    result: Delivery,
+    outcomes: list[tuple[Claimed, Delivery]],
     now: datetime,
     settings: NotifySettings,
 ) -> None:
-    session.add(
-        NotificationAttempt(
-            outbox_id=item.id,
-            at=now,
-            channel=item.target.channel,
-            ok=result.ok,
-            status_code=result.status_code,
-            error=result.error,
-            latency_ms=round(result.latency_ms, 3),
-        )
-    )
-    values: dict[str, Any] = {"lease_until": None, "last_error": result.error}
-    if result.ok:
-        values.update(status="sent", sent_at=now)
-    elif result.retryable and item.attempt < item.max_attempts:
-        values.update(status="pending", next_attempt_at=now + retry_delay(settings, item.attempt))
-    else:
-        values.update(status="failed")
+    """Write each attempt to the history and settle its message (sent, retry later, or
+    failed) in two statements; a message whose lease another worker took is left alone."""
+    if not outcomes:
+        return
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == item.id, OutboxMessage.attempts == item.attempt)
-        .values(**values)
+        insert(NotificationAttempt),
+        [
+            {
+                "outbox_id": item.id,
+                "at": now,
+                "channel": item.target.channel,
+                "ok": result.ok,
+                "status_code": result.status_code,
+                "error": result.error,
+                "latency_ms": round(result.latency_ms, 3),
+            }
+            for item, result in outcomes
+        ],
+    )
+    settled = []
+    for item, result in outcomes:
+        status, sent_at, next_at = "failed", None, now
+        if result.ok:
+            status, sent_at = "sent", now
+        elif result.retryable and item.attempt < item.max_attempts:
+            status, next_at = "pending", now + retry_delay(settings, item.attempt)
+        settled.append(
+            {
+                "b_id": item.id,
+                "b_attempt": item.attempt,
+                "b_status": status,
+                "b_sent_at": sent_at,
+                "b_next": next_at,
+                "b_error": result.error,
+            }
+        )
+    await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.attempts == bindparam("b_attempt"))
+        .values(
+            status=bindparam("b_status"),
+            sent_at=bindparam("b_sent_at"),
+            next_attempt_at=bindparam("b_next"),
+            last_error=bindparam("b_error"),
+            lease_until=None,
+        ),
+        settled,
     )
 
 
@@ -177,7 +202,5 @@ async def deliver_due(db: Database, settings: NotifySettings, secret: str, now_f
             *(senders.send(item.target, item.page, item.key) for item in claimed)
         )
     async with db.transaction() as session:
-        now = now_fn()
-        for item, result in zip(claimed, results, strict=True):
-            await record(session, item, result, now, settings)
+        await record(session, list(zip(claimed, results, strict=True)), now_fn(), settings)
     return sum(1 for r in results if r.ok)

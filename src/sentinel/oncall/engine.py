@@ -11,6 +11,7 @@ timer to the next step in the same transaction: a restart neither skips nor repe
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,13 +69,22 @@ async def consume_events(session: AsyncSession, now: datetime, batch: int = 1000
     if not events:
         return 0
     policies: dict[int, Policy] | None = None
+    notified = {e.group_id for e in events if e.kind == "notify" and e.group_id is not None}
+    known: dict[int, Escalation | None] = dict.fromkeys(notified)
+    if notified:
+        for row in await session.scalars(
+            select(Escalation).where(Escalation.group_id.in_(notified))
+        ):
+            known[row.group_id] = row
     for event in events:
         if event.group_id is None or event.kind not in EVENT_KINDS:
             continue
         if event.kind == "notify":
             if policies is None and event.detail.get("escalation_policy_id"):
                 policies = await service.all_policies(session)
-            await start(session, event.group_id, event.detail, now, policies)
+            started = await start(session, event.group_id, event.detail, now, policies, known)
+            if started is not None:
+                known[event.group_id] = started
         else:
             await stop_if_done(session, event.group_id, now, event.actor or "system")
     cursor.last_event_id, cursor.updated_at = events[-1].id, now
@@ -87,12 +97,17 @@ async def start(
     detail: dict[str, Any],
     now: datetime,
     policies: dict[int, Policy] | None = None,
+    known: dict[int, Escalation | None] | None = None,
 ) -> Escalation | None:
-    """Freeze the group's policy onto a new escalation, unless one is running already."""
+    """Freeze the group's policy onto a new escalation, unless one is running already.
+    `known` holds the group's escalation when the caller looked it up already."""
     policy_id = detail.get("escalation_policy_id")
     if not policy_id or detail.get("group_status", "open") != "open":
         return None
-    existing = await session.scalar(select(Escalation).where(Escalation.group_id == group_id))
+    if known is not None and group_id in known:
+        existing = known[group_id]
+    else:
+        existing = await session.scalar(select(Escalation).where(Escalation.group_id == group_id))
     if existing is not None:
         if existing.status != "resolved":
             return None  # running, acknowledged or exhausted: a repeat notify does not restart
@@ -112,8 +127,7 @@ async def start(
         next_step_at=now,
         started_at=now,
     )
-    session.add(escalation)
-    await session.flush()
+    session.add(escalation)  # flushed with the round (or by the next query's autoflush)
     return escalation
 
 
@@ -170,8 +184,12 @@ async def run_due_steps(
     if dialect_name(session) == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     due = list((await session.scalars(stmt)).all())
+    if not due:
+        return 0
     states = await group_states(session, [e.group_id for e in due])
-    contacts: dict[int, list[tuple[float, ContactMethod]]] = {}
+    batch = StepBatch(
+        pages=await build_pages(session, [e.group_id for e in due], now, settings, secret)
+    )
     ran = 0
     for escalation in due:
         open_count, acked = states.get(escalation.group_id, (0, 0))
@@ -179,9 +197,20 @@ async def run_due_steps(
             session, escalation.group_id, now, "system"
         ):
             continue
-        await run_step(session, escalation, now, settings, secret, contacts)
+        await run_step(session, escalation, now, settings, secret, batch)
         ran += 1
+    await outbox.enqueue(session, batch.rows)
     return ran
+
+
+@dataclass
+class StepBatch:
+    """Lookups shared by the steps of one round, and the outbox rows they queue (inserted
+    together at the end of the round, in the same transaction as the timer moves)."""
+
+    pages: dict[int, Page] = field(default_factory=dict)
+    contacts: dict[int, list[tuple[float, ContactMethod]]] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def group_states(session: AsyncSession, group_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -205,7 +234,7 @@ async def run_step(
     now: datetime,
     settings: NotifySettings,
     secret: str,
-    contacts: dict[int, list[tuple[float, ContactMethod]]] | None = None,
+    batch: StepBatch | None = None,
 ) -> None:
     """Run the escalation's current step and move its timer on (one transaction)."""
     chain = [Step.from_json(s) for s in escalation.chain]
@@ -217,9 +246,11 @@ async def run_step(
     step = chain[index]
     users = await _resolve(session, step, now)
     if users:
-        page = await build_page(session, escalation.group_id, now, settings, secret)
+        page = (batch.pages.get(escalation.group_id) if batch else None) or await build_page(
+            session, escalation.group_id, now, settings, secret
+        )
         for user_id in users:
-            await page_user(session, escalation, index, user_id, page, now, settings, contacts)
+            await page_user(session, escalation, index, user_id, page, now, settings, batch)
     nxt = advance(chain, index, now)
     escalation.steps_run += 1
     if nxt.next_index is None and nxt.due_at is None:
@@ -246,21 +277,49 @@ async def _resolve(session: AsyncSession, step: Step, now: datetime) -> list[int
 async def build_page(
     session: AsyncSession, group_id: int, now: datetime, settings: NotifySettings, secret: str
 ) -> Page:
-    group = await session.get(AlertGroup, group_id)
-    alerts = list(
-        (
-            await session.scalars(
-                select(Alert)
-                .where(Alert.group_id == group_id, Alert.status != "resolved")
-                .order_by(Alert.id)
-                .limit(50)
-            )
-        ).all()
-    )
-    severities = [a.severity for a in alerts if a.severity in {s.value for s in Severity}]
-    severity = min(severities, key=lambda s: RANK[Severity(s)]) if severities else "info"
+    """The message for a group: title, severity, service, summary and action links."""
+    pages = await build_pages(session, [group_id], now, settings, secret)
+    return pages[group_id]
+
+
+async def build_pages(
+    session: AsyncSession,
+    group_ids: list[int],
+    now: datetime,
+    settings: NotifySettings,
+    secret: str,
+) -> dict[int, Page]:
+    """Pages for many groups with two queries (groups, their open alerts)."""
+    wanted = set(group_ids)
+    if not wanted:
+        return {}
+    groups = {
+        g.id: g for g in await session.scalars(select(AlertGroup).where(AlertGroup.id.in_(wanted)))
+    }
+    alerts: dict[int, list[Alert]] = {gid: [] for gid in wanted}
+    for alert in await session.scalars(
+        select(Alert)
+        .where(Alert.group_id.in_(wanted), Alert.status != "resolved")
+        .order_by(Alert.id)
+    ):
+        if alert.group_id is not None:
+            alerts[alert.group_id].append(alert)
     expires = now + timedelta(minutes=settings.link_ttl_minutes)
     base = settings.public_url.rstrip("/") + "/api/notify/actions/"
+    return {gid: _page(gid, groups.get(gid), alerts[gid], base, secret, expires) for gid in wanted}
+
+
+def _page(
+    group_id: int,
+    group: AlertGroup | None,
+    alerts: list[Alert],
+    base: str,
+    secret: str,
+    expires: datetime,
+) -> Page:
+    known = {s.value for s in Severity}
+    severities = [a.severity for a in alerts if a.severity in known]
+    severity = min(severities, key=lambda s: RANK[Severity(s)]) if severities else "info"
     title = (group.title if group and group.title else "") or (
         alerts[0].title or alerts[0].alert_name if alerts else f"Alert group {group_id}"
     )
@@ -269,7 +328,7 @@ async def build_page(
         title=title,
         severity=severity,
         service=(group.service if group else "") or (alerts[0].service if alerts else ""),
-        summary=summarize([a.alert_name for a in alerts], len(alerts)),
+        summary=summarize([a.alert_name for a in alerts[:50]], len(alerts)),
         alert_count=len(alerts),
         acknowledge_url=base + sign(secret, group_id, "acknowledge", expires),
         resolve_url=base + sign(secret, group_id, "resolve", expires),
@@ -285,12 +344,12 @@ async def page_user(
     page: Page,
     now: datetime,
     settings: NotifySettings,
-    contacts: dict[int, list[tuple[float, ContactMethod]]] | None = None,
+    batch: StepBatch | None = None,
 ) -> int:
     """Queue one page to a person: one outbox row per notification rule (or, without
-    rules, per contact method at once), keyed so the step pages them exactly once."""
-    if contacts is None:
-        contacts = {}
+    rules, per contact method at once), keyed so the step pages them exactly once. With a
+    batch the rows are collected for one insert at the end of the round."""
+    contacts = batch.contacts if batch else {}
     if user_id not in contacts:
         contacts[user_id] = await _targets(session, user_id)
     targets = contacts[user_id]
@@ -318,6 +377,9 @@ async def page_user(
     ]
     if not rows:
         log.warning("paged user has no contact methods", extra={"user_id": user_id})
+    if batch is not None:
+        batch.rows.extend(rows)
+        return len(rows)
     return await outbox.enqueue(session, rows)
 
 
