@@ -181,6 +181,23 @@ async def test_ical_export_per_schedule_and_user_parses(
     assert first["DTEND"].dt == second["DTSTART"].dt
     assert first["DTSTART"].dt.astimezone(datetime.now().astimezone().tzinfo) is not None
 
+    # A calendar client subscribes without headers, by the feed link's token.
+    link = await client.get(f"/api/oncall/schedules/{sid}/calendar-link", headers=admin_headers)
+    assert link.status_code == 200
+    feed = link.json()["url"]
+    assert feed.startswith(f"http://sentinel.test/api/oncall/schedules/{sid}.ics?token=")
+    subscribed = await client.get(feed)
+    assert subscribed.status_code == 200
+    assert len(list(icalendar.Calendar.from_ical(subscribed.content).walk("VEVENT"))) == len(events)
+    assert (await client.get(feed[:-4] + "AAAA")).status_code == 403
+    user_feed = (
+        await client.get(f"/api/oncall/users/{erin}/calendar-link", headers=admin_headers)
+    ).json()["url"]
+    assert (await client.get(user_feed)).status_code == 200
+    # A schedule's token does not open another feed.
+    token = feed.split("token=")[1]
+    assert (await client.get(f"/api/oncall/users/{erin}.ics?token={token}")).status_code == 403
+
     mine = await client.get(f"/api/oncall/users/{erin}.ics", headers=admin_headers)
     user_events = list(icalendar.Calendar.from_ical(mine.content).walk("VEVENT"))
     assert user_events and all("Erin" in str(e["SUMMARY"]) for e in user_events)

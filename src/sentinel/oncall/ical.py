@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -62,3 +65,9 @@ def calendar(
         ]
     lines.append("END:VCALENDAR")
     return "\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n"
+
+
+def feed_token(secret: str, feed: str) -> str:
+    """The token that lets a calendar client read `feed` ("schedule:3", "user:7")."""
+    digest = hmac.new(secret.encode(), f"ics:{feed}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode()

@@ -3,18 +3,23 @@ with gaps, and iCalendar export per schedule and per user. Thin: logic in servic
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import delete, select
 
-from sentinel.api.deps import Reader, SessionDep, Writer
-from sentinel.api.errors import Conflict, NotFound
+from sentinel.api.deps import AuthConfigDep, CredentialDep, Reader, SessionDep, SettingsDep, Writer
+from sentinel.api.errors import Conflict, Forbidden, NotFound, Unauthorized
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
 from sentinel.auth.models import User
+from sentinel.auth.roles import Permission
+from sentinel.auth.service import authenticate
 from sentinel.oncall import ical, service
+from sentinel.oncall.ical import feed_token
 from sentinel.oncall.models import EscalationPolicy, Schedule, ScheduleOverride
 from sentinel.oncall.rotation import Shift
 from sentinel.oncall.schemas import (
@@ -103,21 +108,91 @@ async def _ics_response(
     return Response(body, media_type=ICS)
 
 
+class CalendarAccess:
+    """A calendar client cannot send headers: a .ics feed is readable with a Reader
+    credential or with its `token` (HMAC of the feed with the app secret; rotating the
+    secret revokes every feed link)."""
+
+    @staticmethod
+    async def check(
+        session: SessionDep,
+        settings: SettingsDep,
+        config: AuthConfigDep,
+        credential: CredentialDep,
+        feed: str,
+        token: str | None,
+    ) -> None:
+        if token is not None:
+            if not hmac.compare_digest(token, feed_token(settings.jwt_secret(), feed)):
+                raise Forbidden("The calendar feed token is not valid for this feed.")
+            return
+        if not credential:
+            raise Unauthorized("Authentication required: a Reader credential or ?token=.")
+        principal = await authenticate(session, config, credential)
+        if not principal.can(Permission.READ):
+            raise Forbidden("This action needs the 'read' permission.")
+
+
+class FeedLink(BaseModel):
+    url: str
+
+
 @router.get("/schedules/{schedule_id}.ics", response_class=Response)
-async def schedule_ics(schedule_id: int, _: Reader, session: SessionDep) -> Response:
+async def schedule_ics(
+    schedule_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    config: AuthConfigDep,
+    credential: CredentialDep,
+    token: str | None = None,
+) -> Response:
     """The schedule's final shifts from a week ago to 60 days ahead as iCalendar."""
+    await CalendarAccess.check(
+        session, settings, config, credential, f"schedule:{schedule_id}", token
+    )
     schedule = await service.get_schedule(session, schedule_id)
     return await _ics_response(session, schedule.name, f"s{schedule.id}", [schedule], None)
 
 
 @router.get("/users/{user_id}.ics", response_class=Response)
-async def user_ics(user_id: int, _: Reader, session: SessionDep) -> Response:
+async def user_ics(
+    user_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    config: AuthConfigDep,
+    credential: CredentialDep,
+    token: str | None = None,
+) -> Response:
     """One person's on-call shifts across every schedule as iCalendar."""
+    await CalendarAccess.check(session, settings, config, credential, f"user:{user_id}", token)
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     schedules = list(await session.scalars(select(Schedule).order_by(Schedule.id)))
     return await _ics_response(session, f"On call: {user.name}", f"u{user_id}", schedules, user_id)
+
+
+@router.get("/schedules/{schedule_id}/calendar-link", response_model=FeedLink)
+async def schedule_calendar_link(
+    schedule_id: int, request: Request, _: Reader, session: SessionDep, settings: SettingsDep
+) -> FeedLink:
+    """A subscribable .ics URL with its feed token, for calendar clients."""
+    await service.get_schedule(session, schedule_id)
+    token = feed_token(settings.jwt_secret(), f"schedule:{schedule_id}")
+    url = str(request.url_for("schedule_ics", schedule_id=schedule_id))
+    return FeedLink(url=f"{url}?token={token}")
+
+
+@router.get("/users/{user_id}/calendar-link", response_model=FeedLink)
+async def user_calendar_link(
+    user_id: int, request: Request, _: Reader, session: SessionDep, settings: SettingsDep
+) -> FeedLink:
+    """A subscribable .ics URL of one person's shifts, with its feed token."""
+    if await session.get(User, user_id) is None:
+        raise NotFound(f"No user with id {user_id}.")
+    token = feed_token(settings.jwt_secret(), f"user:{user_id}")
+    url = str(request.url_for("user_ics", user_id=user_id))
+    return FeedLink(url=f"{url}?token={token}")
 
 
 @router.get("/schedules/{schedule_id}", response_model=ScheduleOut)
