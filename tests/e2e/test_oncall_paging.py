@@ -184,3 +184,39 @@ def test_nobody_answers_so_the_next_person_is_paged(
     history = httpx.get(f"{paging_server.url}/api/notifications", headers=admin).json()["items"]
     assert sorted(i["channel"] for i in history) == ["email", "slack", "slack"]
     assert all(i["ok"] for i in history)
+
+
+def test_sigkill_during_a_wait_then_restart_pages_the_next_person_once(
+    database_url: str, tmp_path: Path, receivers: tuple[HttpReceiver, SmtpReceiver]
+) -> None:
+    http, smtp = receivers
+    env = {
+        "SENTINEL_ALERT_TICK_SECONDS": "0.2",
+        "SENTINEL_NOTIFY_TICK_SECONDS": "0.2",
+        "SENTINEL_NOTIFY_SMTP_PORT": str(smtp.port),
+        "SENTINEL_NOTIFY_SLACK_API_URL": http.url,
+        "SENTINEL_NOTIFY_SLACK_BOT_TOKEN": "xoxb-test",
+    }
+    server = start_server(database_url, tmp_path / "server", env)
+    try:
+        setup_oncall(server, http, "billing")
+        fire(server, "billing")
+        assert http.wait_for(lambda: len(http.on("/slack/billing/ana")) == 1, 20)
+        # (A message in flight at the kill would be resent after its 60 s lease; wait for
+        # both of Ana's so the test is about the escalation timer, not the lease.)
+        assert http.wait_for(lambda: len(smtp.to("ana-billing@example.com")) == 1, 10)
+        server.process.kill()  # SIGKILL inside the wait step: no clean shutdown
+        server.process.wait()
+    finally:
+        stop_server(server)
+    restarted = start_server(database_url, tmp_path / "server", env)
+    try:
+        assert http.wait_for(lambda: len(bot_messages(http, "#billing-ben")) == 1, 30), (
+            restarted.log()[-3000:]
+        )
+        time.sleep(1.5)
+        assert len(http.on("/slack/billing/ana")) == 1
+        assert len(smtp.to("ana-billing@example.com")) == 1
+        assert len(bot_messages(http, "#billing-ben")) == 1
+    finally:
+        stop_server(restarted)
