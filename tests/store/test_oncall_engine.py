@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from sentinel.alerting.flush import flush_due_groups
 from sentinel.config import Settings
+from sentinel.notify import outbox
 from sentinel.notify.config import NotifySettings
 from sentinel.notify.links import twilio_signature, webhook_signature
 from sentinel.notify.models import OutboxMessage
@@ -217,6 +218,11 @@ async def test_page_wait_escalate_and_ack_via_signed_link(
     assert sorted(i["channel"] for i in items) == ["email", "slack", "webhook"]
     assert all(i["ok"] and i["latency_ms"] > 0 for i in items)
     assert (await client.get("/api/notifications")).status_code == 401
+    # The route still names the policy: deleting it would silently stop paging.
+    in_use = await client.delete(
+        f"/api/oncall/escalation-policies/{policy['id']}", headers=admin_headers
+    )
+    assert in_use.status_code == 409 and "route" in in_use.json()["detail"]
 
 
 async def test_sms_reply_code_resolves_through_twilio_inbound_format(
@@ -401,3 +407,36 @@ async def test_schedule_and_team_steps_pagerduty_out_and_per_address_rate_limit(
     assert len(http.on("/hook/shared")) == 2
     paged = sorted(r.json()["idempotency_key"].split(":")[4] for r in http.on("/hook/shared"))
     assert paged == sorted([str(erin), str(finn)])
+
+
+async def test_a_message_leased_by_a_dead_worker_is_sent_after_the_lease(
+    client: httpx.AsyncClient,
+    admin_headers: H,
+    ingest_headers: H,
+    db: Database,
+    settings: Settings,
+    http: HttpReceiver,
+    smtp: SmtpReceiver,
+) -> None:
+    gus = await make_user(client, admin_headers, "Gus")
+    await contact(client, admin_headers, gus, "webhook", f"{http.url}/hook/gus", None)
+    _, due = await fire(
+        client, admin_headers, ingest_headers, db, [{"kind": "notify_users", "targets": [gus]}]
+    )
+    ns, secret = notify_settings(http, smtp), settings.jwt_secret()
+    async with db.transaction() as session:
+        await engine.consume_events(session, due)
+        assert await engine.run_due_steps(session, due, ns, secret) == 1
+    async with db.transaction() as session:  # a worker leases the page, then dies
+        [claimed] = await outbox.claim(session, due, ns)
+    await escalate_and_deliver(db, ns, secret, at(due))
+    assert http.on("/hook/gus") == []  # the lease still holds: nobody else sends it
+    async with db.transaction() as session:
+        row = await session.get(OutboxMessage, claimed.id)
+        assert row is not None and row.status == "sending"
+        row.lease_until = datetime.now(UTC) - timedelta(seconds=1)  # the lease runs out
+    await escalate_and_deliver(db, ns, secret, at(due))
+    assert len(http.on("/hook/gus")) == 1
+    async with db.transaction() as session:
+        row = await session.get(OutboxMessage, claimed.id)
+        assert row is not None and row.status == "sent" and row.attempts == 2

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
+from sentinel.alerting.models import AlertRoute
 from sentinel.api.deps import PrincipalDep, Reader, SessionDep, Writer
 from sentinel.api.errors import Conflict, Forbidden, NotFound
 from sentinel.api.pagination import Page, PageParams, paginate
@@ -96,6 +97,11 @@ async def replace_policy(
 @router.delete("/escalation-policies/{policy_id}", status_code=204)
 async def delete_policy(policy_id: int, actor: Writer, session: SessionDep) -> Response:
     row = await get_policy(session, policy_id)
+    route = await session.scalar(
+        select(AlertRoute).where(AlertRoute.escalation_policy_id == policy_id).limit(1)
+    )
+    if route is not None:
+        raise Conflict(f"alert route {route.id} ({route.name}) escalates with this policy")
     for other in await session.scalars(select(EscalationPolicy)):
         if any(s["kind"] == "escalate_to" and policy_id in s["targets"] for s in other.steps):
             raise Conflict(f"escalation policy {other.id} ({other.name}) escalates to this one")
