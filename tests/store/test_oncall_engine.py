@@ -440,3 +440,49 @@ async def test_a_message_leased_by_a_dead_worker_is_sent_after_the_lease(
     async with db.transaction() as session:
         row = await session.get(OutboxMessage, claimed.id)
         assert row is not None and row.status == "sent" and row.attempts == 2
+
+
+async def test_route_channels_hear_each_notification_once_without_a_policy(
+    client: httpx.AsyncClient,
+    admin_headers: H,
+    ingest_headers: H,
+    db: Database,
+    settings: Settings,
+    http: HttpReceiver,
+    smtp: SmtpReceiver,
+) -> None:
+    route = await client.post(
+        "/api/alerting/routes",
+        headers=admin_headers,
+        json={
+            "name": "db",
+            "matchers": ['service="db"'],
+            "channels": [
+                f"slack:{http.url}/slack/db-alerts",
+                "email:dba@example.com",
+                "pigeon:coop",
+            ],
+            "group_wait_s": 1,
+        },
+    )
+    assert route.status_code == 201, route.text
+    body = {"service_name": "db", "alert_name": "DiskFull", "severity": "high"}
+    assert (await client.post("/api/alerts", headers=ingest_headers, json=body)).status_code == 201
+    due = datetime.now(UTC) + timedelta(seconds=2)
+    async with db.transaction() as session:
+        assert await flush_due_groups(session, due) == 1
+    ns, secret = notify_settings(http, smtp), settings.jwt_secret()
+    await escalate_and_deliver(db, ns, secret, at(due))
+    await escalate_and_deliver(db, ns, secret, at(due + timedelta(seconds=1)))
+    [slack] = http.on("/slack/db-alerts")
+    assert slack.json()["text"] == "[HIGH] DiskFull (db)"
+    assert len(smtp.to("dba@example.com")) == 1
+    # Another alert joins: the next notification reaches the channels once more.
+    body2 = {**body, "alert_name": "DiskFull", "labels": {"disk": "sdb"}}
+    assert (await client.post("/api/alerts", headers=ingest_headers, json=body2)).status_code == 201
+    async with db.transaction() as session:
+        assert await flush_due_groups(session, due + timedelta(minutes=6)) == 1
+    await escalate_and_deliver(db, ns, secret, at(due + timedelta(minutes=6)))
+    assert len(http.on("/slack/db-alerts")) == 2 and len(smtp.to("dba@example.com")) == 2
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Escalation)) == 0

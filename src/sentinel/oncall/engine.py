@@ -25,6 +25,7 @@ from sentinel.notify.config import NotifySettings
 from sentinel.notify.links import sign
 from sentinel.notify.message import Page, summarize
 from sentinel.oncall import service
+from sentinel.oncall.contacts import check_address
 from sentinel.oncall.escalation import (
     Policy,
     PolicyError,
@@ -53,8 +54,16 @@ async def _locked_cursor(session: AsyncSession, name: str) -> EventCursor:
     return cursor
 
 
-async def consume_events(session: AsyncSession, now: datetime, batch: int = 1000) -> int:
-    """Start and stop escalations from the alert event log; returns events read."""
+async def consume_events(
+    session: AsyncSession,
+    now: datetime,
+    batch: int = 1000,
+    settings: NotifySettings | None = None,
+    secret: str | None = None,
+) -> int:
+    """Start and stop escalations from the alert event log; returns events read. With a
+    secret (to sign the message's links), a route's `channels` ("slack:#ops",
+    "email:ops@example.com") are also notified once per `notify` event of an open group."""
     cursor = await _locked_cursor(session, CURSOR)
     events = list(
         (
@@ -85,6 +94,8 @@ async def consume_events(session: AsyncSession, now: datetime, batch: int = 1000
             started = await start(session, event.group_id, event.detail, now, policies, known)
             if started is not None:
                 known[event.group_id] = started
+            if secret is not None and event.detail.get("channels"):
+                await notify_channels(session, event, now, settings or NotifySettings(), secret)
         else:
             await stop_if_done(session, event.group_id, now, event.actor or "system")
     cursor.last_event_id, cursor.updated_at = events[-1].id, now
@@ -399,3 +410,37 @@ async def _targets(session: AsyncSession, user_id: int) -> list[tuple[float, Con
         )
         targets = [(0.0, m) for m in methods]
     return targets
+
+
+async def notify_channels(
+    session: AsyncSession, event: AlertEvent, now: datetime, settings: NotifySettings, secret: str
+) -> int:
+    """Queue the group's message to each `kind:address` channel of its route, keyed by the
+    notify event so each channel hears about each notification exactly once."""
+    if event.group_id is None or event.detail.get("group_status", "open") != "open":
+        return 0
+    rows = []
+    page: Page | None = None
+    for channel in event.detail.get("channels") or []:
+        kind, _, address = str(channel).partition(":")
+        if check_address(kind, address) is not None:
+            log.warning("route channel skipped", extra={"channel": channel})
+            continue
+        page = page or await build_page(session, event.group_id, now, settings, secret)
+        rows.append(
+            {
+                "idempotency_key": f"channel:{event.group_id}:{event.id}:{channel}"[:200],
+                "group_id": event.group_id,
+                "channel": kind,
+                "address": address,
+                "payload": page.to_json(),
+                "status": "pending",
+                "attempts": 0,
+                "max_attempts": settings.max_attempts,
+                "cancel_on_ack": False,
+                "next_attempt_at": now,
+                "due_at": now,
+                "created_at": now,
+            }
+        )
+    return await outbox.enqueue(session, rows)
