@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting.models import Alert, AlertEvent, AlertGroup
-from sentinel.alerting.severity import OPEN_STATUSES, RANK, Severity
+from sentinel.alerting.models import Alert, AlertEvent
+from sentinel.alerting.severity import OPEN_STATUSES
 from sentinel.notify import outbox
 from sentinel.notify.config import NotifySettings
-from sentinel.notify.links import sign
-from sentinel.notify.message import Page, summarize
+from sentinel.notify.message import Page
 from sentinel.oncall import service
 from sentinel.oncall.contacts import check_address
 from sentinel.oncall.escalation import (
@@ -36,6 +35,7 @@ from sentinel.oncall.escalation import (
     recipients,
 )
 from sentinel.oncall.models import ContactMethod, Escalation, EventCursor, NotificationRule
+from sentinel.oncall.pages import build_page, build_pages
 from sentinel.storage.dialect import dialect_name, upsert_insert
 
 log = logging.getLogger("sentinel.oncall")
@@ -283,68 +283,6 @@ async def _resolve(session: AsyncSession, step: Step, now: datetime) -> list[int
         await service.team_members(session, step.targets[0]) if (step.kind == "notify_team") else []
     )
     return recipients(step, lambda _schedule: on_call, lambda _team: team)
-
-
-async def build_page(
-    session: AsyncSession, group_id: int, now: datetime, settings: NotifySettings, secret: str
-) -> Page:
-    """The message for a group: title, severity, service, summary and action links."""
-    pages = await build_pages(session, [group_id], now, settings, secret)
-    return pages[group_id]
-
-
-async def build_pages(
-    session: AsyncSession,
-    group_ids: list[int],
-    now: datetime,
-    settings: NotifySettings,
-    secret: str,
-) -> dict[int, Page]:
-    """Pages for many groups with two queries (groups, their open alerts)."""
-    wanted = set(group_ids)
-    if not wanted:
-        return {}
-    groups = {
-        g.id: g for g in await session.scalars(select(AlertGroup).where(AlertGroup.id.in_(wanted)))
-    }
-    alerts: dict[int, list[Alert]] = {gid: [] for gid in wanted}
-    for alert in await session.scalars(
-        select(Alert)
-        .where(Alert.group_id.in_(wanted), Alert.status != "resolved")
-        .order_by(Alert.id)
-    ):
-        if alert.group_id is not None:
-            alerts[alert.group_id].append(alert)
-    expires = now + timedelta(minutes=settings.link_ttl_minutes)
-    base = settings.public_url.rstrip("/") + "/api/notify/actions/"
-    return {gid: _page(gid, groups.get(gid), alerts[gid], base, secret, expires) for gid in wanted}
-
-
-def _page(
-    group_id: int,
-    group: AlertGroup | None,
-    alerts: list[Alert],
-    base: str,
-    secret: str,
-    expires: datetime,
-) -> Page:
-    known = {s.value for s in Severity}
-    severities = [a.severity for a in alerts if a.severity in known]
-    severity = min(severities, key=lambda s: RANK[Severity(s)]) if severities else "info"
-    title = (group.title if group and group.title else "") or (
-        alerts[0].title or alerts[0].alert_name if alerts else f"Alert group {group_id}"
-    )
-    return Page(
-        group_id=group_id,
-        title=title,
-        severity=severity,
-        service=(group.service if group else "") or (alerts[0].service if alerts else ""),
-        summary=summarize([a.alert_name for a in alerts[:50]], len(alerts)),
-        alert_count=len(alerts),
-        acknowledge_url=base + sign(secret, group_id, "acknowledge", expires),
-        resolve_url=base + sign(secret, group_id, "resolve", expires),
-        reply_code=str(group_id),
-    )
 
 
 async def page_user(
