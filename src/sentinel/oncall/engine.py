@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -41,6 +41,7 @@ from sentinel.storage.dialect import dialect_name, upsert_insert
 log = logging.getLogger("sentinel.oncall")
 CURSOR = "oncall.escalation"
 EVENT_KINDS = ("notify", "acknowledged", "resolved")
+HOLE_GRACE = timedelta(seconds=5)
 
 
 async def _locked_cursor(session: AsyncSession, name: str) -> EventCursor:
@@ -75,6 +76,7 @@ async def consume_events(
             )
         ).all()
     )
+    events = before_recent_hole(events, cursor.last_event_id, datetime.now(UTC))
     if not events:
         return 0
     policies: dict[int, Policy] | None = None
@@ -100,6 +102,24 @@ async def consume_events(
             await stop_if_done(session, event.group_id, now, event.actor or "system")
     cursor.last_event_id, cursor.updated_at = events[-1].id, now
     return len(events)
+
+
+def before_recent_hole(events: list[AlertEvent], last_id: int, wall: datetime) -> list[AlertEvent]:
+    """The events up to the first gap in ids that is younger than HOLE_GRACE.
+
+    On PostgreSQL ids are taken when a row is inserted, not when its transaction commits:
+    a slow transaction may commit id 100 after id 101 is visible. A cursor that moved past
+    101 would never see 100, so reading stops at a gap until it is HOLE_GRACE old (then the
+    id is taken to be lost to a rollback). The first read (cursor 0) has no gap to mind."""
+    usable: list[AlertEvent] = []
+    expected = last_id + 1
+    for event in events:
+        first_ever = last_id == 0 and not usable
+        if event.id != expected and not first_ever and wall - event.at < HOLE_GRACE:
+            break
+        usable.append(event)
+        expected = event.id + 1
+    return usable
 
 
 async def start(
