@@ -45,13 +45,14 @@ HOLE_GRACE = timedelta(seconds=5)
 
 
 async def _locked_cursor(session: AsyncSession, name: str) -> EventCursor:
-    insert = upsert_insert(session, EventCursor).values(name=name, last_event_id=0)
-    await session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
     stmt = select(EventCursor).where(EventCursor.name == name)
     if dialect_name(session) == "postgresql":
         stmt = stmt.with_for_update()  # replicas take turns; nobody reads an event twice
-    cursor = (await session.scalars(stmt)).one()
-    await session.refresh(cursor)
+    cursor = (await session.scalars(stmt)).one_or_none()
+    if cursor is None:  # first run only: idle ticks must not write (SQLite has one writer)
+        insert = upsert_insert(session, EventCursor).values(name=name, last_event_id=0)
+        await session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        cursor = (await session.scalars(stmt)).one()
     return cursor
 
 
