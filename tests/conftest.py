@@ -35,6 +35,15 @@ INGEST_KEY = "snt_test_ingest_key_0123456789abcdef"
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def require_tool(found: object, message: str) -> None:
+    """Skip a test whose real peer (prometheus, amtool …) is not installed here; on CI,
+    where .ci/run installs them, a missing one is a failure."""
+    if found is None:
+        if ON_CI:
+            pytest.fail(message + " (CI installs it in .ci/run)")
+        pytest.skip(message)
+
+
 def _base_pg_url() -> str:
     return normalize_database_url(os.environ.get("SENTINEL_TEST_DATABASE_URL", DEFAULT_PG))
 

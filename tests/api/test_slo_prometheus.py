@@ -17,6 +17,7 @@ from sentinel.alerting.config import AlertingSettings
 from sentinel.slo.config import SloSettings
 from sentinel.slo.tasks import evaluation_cycle
 from sentinel.storage.engine import Database
+from tests.conftest import require_tool
 from tests.e2e.conftest import free_port
 
 PROMETHEUS = shutil.which("prometheus")
@@ -25,8 +26,7 @@ PROMETHEUS = shutil.which("prometheus")
 @pytest.fixture(scope="module")
 def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Prometheus recording 95 good of 100 requests per minute, every second."""
-    if PROMETHEUS is None:
-        pytest.skip("prometheus is not installed (apt-get install prometheus)")
+    require_tool(PROMETHEUS, "prometheus is not installed (apt-get install prometheus)")
     where = tmp_path_factory.mktemp("prometheus")
     (where / "rules.yml").write_text(
         """

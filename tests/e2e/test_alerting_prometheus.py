@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import INGEST_KEY
+from tests.conftest import INGEST_KEY, require_tool
 from tests.e2e.conftest import LiveServer, free_port
 
 pytestmark = pytest.mark.e2e
@@ -38,8 +38,7 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
 
 @pytest.fixture
 def prometheus(live_server: LiveServer, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    if PROMETHEUS is None:
-        pytest.skip("prometheus is not installed (apt-get install prometheus)")
+    require_tool(PROMETHEUS, "prometheus is not installed (apt-get install prometheus)")
     stops_at = int(time.time()) + 12  # the second rule fires for about 12 seconds
     (tmp_path / "rules.yml").write_text(
         f"""
@@ -149,8 +148,7 @@ def test_prometheus_alerts_arrive_grouped_and_resolve_when_the_rule_stops(
 def test_amtool_creates_lists_and_expires_a_silence(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
-    if AMTOOL is None:
-        pytest.skip("amtool is not installed (apt-get install prometheus-alertmanager)")
+    require_tool(AMTOOL, "amtool is not installed (apt-get install prometheus-alertmanager)")
     config = tmp_path / "http.yml"
     config.write_text(f"authorization:\n  credentials: {INGEST_KEY}\n")
     admin = live_server.admin_headers()
@@ -220,8 +218,7 @@ def test_a_real_alertmanager_forwards_firing_and_resolved_to_the_webhook(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
     binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-    if binary is None:
-        pytest.skip("alertmanager is not installed (apt-get install prometheus-alertmanager)")
+    require_tool(binary, "alertmanager is not installed (apt-get install prometheus-alertmanager)")
     (tmp_path / "am.yml").write_text(
         f"""
 route: {{receiver: sentinel, group_by: [alertname], group_wait: 1s, group_interval: 1s}}

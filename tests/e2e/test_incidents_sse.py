@@ -94,9 +94,9 @@ async def test_incident_stream_pushes_timeline_entries_live(live_server: LiveSer
             assert replayed == ["update", "status", "update"]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_events_cross_replicas_on_postgresql(database_url: str, tmp_path: Path) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("replicas share one database only on PostgreSQL")
+    """Replicas share one database only on PostgreSQL (LISTEN/NOTIFY carries the events)."""
     a = start_server(database_url, tmp_path / "a")
     b = start_server(database_url, tmp_path / "b")
     try:
