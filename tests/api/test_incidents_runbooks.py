@@ -56,7 +56,10 @@ def loopback() -> Iterator[str]:
     Recorder.calls = []
     Recorder.arrived.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    server.daemon_threads = True
+    # server_close() joins the handler threads, so a slow call left over from this test
+    # cannot land in the next test's Recorder.calls.
+    server.daemon_threads = False
+    server.block_on_close = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
