@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -129,3 +130,35 @@ class SmtpReceiver:
     def to(self, address: str) -> list[Message]:
         with self.handler.lock:
             return [m for rcpt, m in self.handler.messages if address in rcpt]
+
+
+def email_parts(message: Message) -> tuple[str, str]:
+    """(text/plain, text/html) of a multipart/alternative message as received."""
+    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode(  # type: ignore[union-attr]
+            part.get_content_charset() or "utf-8"
+        )
+        for part in message.get_payload()  # type: ignore[union-attr]
+    }
+    return parts["text/plain"], parts["text/html"]
+
+
+def html_buttons(markup: str) -> dict[str, str]:
+    """Link text → href of every <a> in an HTML body."""
+    found: dict[str, str] = {}
+
+    class Links(HTMLParser):
+        href: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                self.href = dict(attrs).get("href")
+
+        def handle_data(self, data: str) -> None:
+            if self.href is not None and data.strip():
+                found[data.strip()] = self.href
+                self.href = None
+
+    Links().feed(markup)
+    return found

@@ -26,7 +26,7 @@ from sentinel.oncall.models import Escalation
 from sentinel.oncall.tasks import escalate_and_deliver
 from sentinel.storage.engine import Database
 from tests.api.test_oncall_api import make_user
-from tests.notify_receivers import HttpReceiver, SmtpReceiver
+from tests.notify_receivers import HttpReceiver, SmtpReceiver, email_parts, html_buttons
 
 H = dict[str, str]
 
@@ -160,7 +160,13 @@ async def test_page_wait_escalate_and_ack_via_signed_link(
     assert "[CRITICAL]" in slack[0].json()["text"] and "checkout" in slack[0].json()["text"]
     mail = smtp.to("alice@example.com")[0]
     assert mail["Subject"].startswith("[CRITICAL] Checkout error rate")
-    assert "/api/notify/actions/" in mail.get_payload()
+    plain, rich = email_parts(mail)  # multipart/alternative: text and HTML
+    buttons = html_buttons(rich)
+    assert set(buttons) == {"Acknowledge", "Resolve"}
+    assert f"Acknowledge: {buttons['Acknowledge']}" in plain
+    assert f"Resolve: {buttons['Resolve']}" in plain
+    assert buttons["Acknowledge"].startswith("http://sentinel.test/api/notify/actions/")
+    assert "Checkout error rate above 5%" in rich and "1 alert(s): CheckoutErrors" in rich
     assert http.on("/hook/bob") == []  # still inside the 1-minute wait
 
     # Somebody edits the policy mid-incident: the running escalation keeps its frozen chain.

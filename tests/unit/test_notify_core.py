@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -118,3 +119,39 @@ def test_page_renders_title_severity_service_summary_and_links() -> None:
     assert Page.from_json(page.to_json()) == page
     buttons = page.slack()["blocks"][1]["elements"]
     assert [b["url"] for b in buttons] == ["https://s/ack", "https://s/res"]
+
+
+def test_email_html_escapes_what_alerts_say_and_links_are_buttons() -> None:
+    page = Page(
+        9, "<script>x</script>", "high", "api", "1 alert(s): A&B", 1, "https://s/a?x=1&y=2", "r"
+    )
+    markup = page.html()
+    assert "<script>" not in markup and "&lt;script&gt;x&lt;/script&gt;" in markup
+    assert "1 alert(s): A&amp;B" in markup
+    assert 'href="https://s/a?x=1&amp;y=2"' in markup and ">Acknowledge</a>" in markup
+
+
+def test_resolved_notice_has_no_buttons_or_reply_codes() -> None:
+    page = Page(
+        4, "Disk full", "critical", "db", "Resolved by ana", 0, "https://s/a", "https://s/r"
+    )
+    notice = replace(page, event="resolved")
+    assert notice.subject() == "[RESOLVED] Disk full (db)"
+    assert "https://s/a" not in notice.text() and "href" not in notice.html()
+    assert "ack" not in notice.sms()
+    assert len(notice.slack()["blocks"]) == 1 and notice.slack()["text"].startswith("[RESOLVED]")
+    assert Page.from_json(notice.to_json()) == notice
+    old = {k: v for k, v in page.to_json().items() if k != "event"}  # queued before `event`
+    assert Page.from_json(old).event == "page"
+
+
+def test_interactive_slack_buttons_carry_the_signed_tokens() -> None:
+    page = Page(
+        5, "T", "info", "", "s", 1, "https://s/api/notify/actions/tok-a", "https://s/x/tok-r"
+    )
+    buttons = page.slack(interactive=True)["blocks"][1]["elements"]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        ("sentinel_acknowledge", "tok-a"),
+        ("sentinel_resolve", "tok-r"),
+    ]
+    assert all("url" not in b for b in buttons)

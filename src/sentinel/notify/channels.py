@@ -76,6 +76,7 @@ class Senders:
         message["From"], message["To"], message["Subject"] = s.smtp_from, address, page.subject()
         message["X-Sentinel-Group"] = str(page.group_id)
         message.set_content(page.text())
+        message.add_alternative(page.html(), subtype="html")  # multipart/alternative
         await aiosmtplib.send(
             message,
             hostname=s.smtp_host,
