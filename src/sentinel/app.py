@@ -49,6 +49,7 @@ from sentinel.storage.engine import Database
 from sentinel.system import routes as system_routes
 from sentinel.tracing import setup as tracing_setup
 from sentinel.tracing import tasks as tracing_tasks
+from sentinel.web import serve as web_serve
 from sentinel.worker import tasks as worker_tasks
 from sentinel.worker.loop import WorkerLoop
 from sentinel.worker.registry import JobRegistry
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     tracing_setup.install(app, settings, metrics_registry)
     logs_setup.install(app, settings)
+    web_serve.install(app, settings.web_dir)  # last: its 404 handler wraps the API's
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

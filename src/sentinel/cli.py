@@ -1,4 +1,4 @@
-"""`sentinel serve | worker | migrate | create-user | create-api-key`."""
+"""`sentinel serve | worker | migrate | create-user | create-api-key | openapi`."""
 
 from __future__ import annotations
 
@@ -260,6 +260,23 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Print the API's OpenAPI document without a server or a database (the web UI's typed
+    client is generated from it at build time)."""
+    import json
+
+    from sentinel.app import create_app
+
+    document = create_app(_settings()).openapi()
+    text = json.dumps(document, indent=2 if args.pretty else None, sort_keys=True)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description="Sentinel observability service")
     parser.add_argument("--version", action="version", version=f"sentinel {__version__}")
@@ -290,6 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--name", required=True)
     key.add_argument("--scopes", default="ingest", help="comma-separated: ingest,read,write,admin")
     key.set_defaults(func=cmd_create_api_key)
+    openapi = sub.add_parser("openapi", help="print the OpenAPI JSON (no server, no database)")
+    openapi.add_argument("--output", "-o", default=None, help="write to this file instead")
+    openapi.add_argument("--pretty", action="store_true", help="indented output")
+    openapi.set_defaults(func=cmd_openapi)
     return parser
 
 

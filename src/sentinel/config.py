@@ -46,6 +46,7 @@ class Settings(BaseSettings):
         validation_alias=_env("DATABASE_URL", "DATABASE_URL"),
     )
     data_dir: Path = Field(Path("./data"), validation_alias=_env("DATA_DIR"))
+    web_dir: Path | None = Field(None, validation_alias=_env("WEB_DIR"))
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL", "LOG_LEVEL"))
     log_format: Literal["json", "text"] = Field("json", validation_alias=_env("LOG_FORMAT"))
     service_name: str = Field("sentinel", validation_alias=_env("SERVICE_NAME", "SERVICE_NAME"))

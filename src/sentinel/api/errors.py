@@ -161,6 +161,9 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
 
 
+on_http_exception = _on_http  # public: the web UI's 404 handler falls back to it
+
+
 async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error: %s", exc)
     return problem_response(409, "The change conflicts with an existing record.", slug="conflict")
