@@ -19,7 +19,7 @@ from sentinel.alerting import lifecycle as alert_lifecycle
 from sentinel.alerting.matchers import MatcherError, parse_matchers
 from sentinel.alerting.models import Alert, AlertEvent
 from sentinel.api.errors import NotFound
-from sentinel.incidents import policy, schemas, service, store
+from sentinel.incidents import policy, schemas, service, store, timeline
 from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.models import Incident, IncidentCursor, IncidentPolicy
 from sentinel.storage.dialect import dialect_name, upsert_insert
@@ -214,7 +214,7 @@ async def _on_alert_change(
         return
     for incident in open_set.with_alert(event.alert_id):
         who = event.actor or "alerting"
-        await service.add_entry(
+        await timeline.add_entry(
             session,
             incident,
             "alert",
@@ -238,7 +238,7 @@ async def _on_notify(
     receiver = detail.get("receiver") or "the default receiver"
     channels = ", ".join(map(str, detail.get("channels") or [])) or "no channels"
     for incident in open_set.with_group(event.group_id):
-        await service.add_entry(
+        await timeline.add_entry(
             session,
             incident,
             "notification",

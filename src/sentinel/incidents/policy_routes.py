@@ -15,7 +15,7 @@ from sentinel.api.deps import Reader, Responder, SessionDep, Writer
 from sentinel.api.errors import BadRequest, Conflict, NotFound
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
-from sentinel.incidents import schemas, service
+from sentinel.incidents import responses, schemas, service
 from sentinel.incidents.models import IncidentPolicy
 
 router = APIRouter(tags=["incidents"])
@@ -118,4 +118,4 @@ async def link_alert(
         audit.record(
             session, principal, "incident.link_alert", "incident", incident_id, {"alert": alert.id}
         )
-    return await service.incident_out(session, incident)
+    return await responses.incident_out(session, incident)

@@ -13,7 +13,18 @@ from sentinel.api.deps import Reader, Responder, SessionDep, get_database
 from sentinel.api.errors import BadRequest
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
-from sentinel.incidents import insights, postmortem, schemas, service, store, stream, suggest
+from sentinel.incidents import (
+    action_items,
+    insights,
+    postmortem,
+    responses,
+    schemas,
+    service,
+    store,
+    stream,
+    suggest,
+)
+from sentinel.incidents import timeline as timeline_entries
 from sentinel.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
 from sentinel.incidents.models import Incident, TimelineEntry
 from sentinel.storage.engine import Database
@@ -34,7 +45,7 @@ async def create_incident(
     """Open an incident by hand (status triggered), optionally linking alerts."""
     incident = await service.create_incident(session, body, principal.name, now())
     audit.record(session, principal, "incident.create", "incident", incident.id)
-    return await service.incident_out(session, incident)
+    return await responses.incident_out(session, incident)
 
 
 @router.get("", response_model=Page[schemas.IncidentOut])
@@ -55,7 +66,7 @@ async def list_incidents(
     if severity is not None:
         stmt = stmt.where(Incident.severity == severity)
     rows, cursor = await paginate(session, stmt, page, [Incident.id])
-    return Page(items=await service.incidents_out(session, rows), next_cursor=cursor)
+    return Page(items=await responses.incidents_out(session, rows), next_cursor=cursor)
 
 
 @router.get("/active", response_model=Page[schemas.IncidentOut])
@@ -67,7 +78,7 @@ async def active_incidents(
     if team_id is not None:
         stmt = stmt.where(Incident.team_id == team_id)
     rows, cursor = await paginate(session, stmt, page, [Incident.id])
-    return Page(items=await service.incidents_out(session, rows), next_cursor=cursor)
+    return Page(items=await responses.incidents_out(session, rows), next_cursor=cursor)
 
 
 @router.get("/statistics", response_model=schemas.IncidentStatistics)
@@ -114,7 +125,7 @@ async def stream_incident(
 
 @router.get("/{incident_id}", response_model=schemas.IncidentOut)
 async def get_incident(incident_id: int, _: Reader, session: SessionDep) -> schemas.IncidentOut:
-    return await service.incident_out(session, await service.get_incident(session, incident_id))
+    return await responses.incident_out(session, await service.get_incident(session, incident_id))
 
 
 @router.patch("/{incident_id}", response_model=schemas.IncidentOut)
@@ -132,7 +143,7 @@ async def update_incident(
         incident_id,
         body.model_dump(exclude_unset=True, exclude={"description"}),
     )
-    return await service.incident_out(session, incident)
+    return await responses.incident_out(session, incident)
 
 
 @router.post("/{incident_id}/status", response_model=schemas.IncidentOut)
@@ -146,7 +157,7 @@ async def change_status(
     audit.record(
         session, principal, "incident.status", "incident", incident_id, {"to": body.status.value}
     )
-    return await service.incident_out(session, incident)
+    return await responses.incident_out(session, incident)
 
 
 @router.post("/{incident_id}/updates", response_model=schemas.TimelineEntryOut, status_code=201)
@@ -157,7 +168,7 @@ async def post_update(
     incident = await service.get_incident(session, incident_id, lock=True)
     entry = await service.post_update(session, incident, body, principal.name, now())
     audit.record(session, principal, f"incident.{body.kind}", "incident", incident_id)
-    return service.entry_out(entry)
+    return timeline_entries.entry_out(entry)
 
 
 @router.post("/{incident_id}/assign", response_model=schemas.IncidentOut)
@@ -168,7 +179,7 @@ async def assign(
     incident = await service.get_incident(session, incident_id, lock=True)
     await service.assign(session, incident, body, principal.name, now())
     audit.record(session, principal, "incident.assign", "incident", incident_id, body.model_dump())
-    return await service.incident_out(session, incident)
+    return await responses.incident_out(session, incident)
 
 
 @router.post("/{incident_id}/root-cause", response_model=schemas.IncidentOut)
@@ -178,7 +189,7 @@ async def record_root_cause(
     incident = await service.get_incident(session, incident_id, lock=True)
     await service.record_root_cause(session, incident, body, principal.name, now())
     audit.record(session, principal, "incident.root_cause", "incident", incident_id)
-    return await service.incident_out(session, incident)
+    return await responses.incident_out(session, incident)
 
 
 @router.get("/{incident_id}/root-cause/suggestions", response_model=schemas.Suggestions)
@@ -208,7 +219,7 @@ async def timeline(
     await service.get_incident(session, incident_id)
     stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
     rows, cursor = await paginate(session, stmt, page, [TimelineEntry.id], descending=False)
-    return Page(items=[service.entry_out(e) for e in rows], next_cursor=cursor)
+    return Page(items=[timeline_entries.entry_out(e) for e in rows], next_cursor=cursor)
 
 
 @router.get(
@@ -243,7 +254,7 @@ async def list_action_items(
     incident_id: int, _: Reader, session: SessionDep
 ) -> list[schemas.ActionItemOut]:
     await service.get_incident(session, incident_id)
-    return [service.action_item_out(a) for a in await store.action_items(session, incident_id)]
+    return [responses.action_item_out(a) for a in await store.action_items(session, incident_id)]
 
 
 @router.post("/{incident_id}/action-items", response_model=schemas.ActionItemOut, status_code=201)
@@ -251,9 +262,9 @@ async def add_action_item(
     incident_id: int, body: schemas.ActionItemIn, principal: Responder, session: SessionDep
 ) -> schemas.ActionItemOut:
     incident = await service.get_incident(session, incident_id, lock=True)
-    item = await service.add_action_item(session, incident, body, principal.name, now())
+    item = await action_items.add_action_item(session, incident, body, principal.name, now())
     audit.record(session, principal, "incident.action_item.create", "incident", incident_id)
-    return service.action_item_out(item)
+    return responses.action_item_out(item)
 
 
 @router.patch("/{incident_id}/action-items/{item_id}", response_model=schemas.ActionItemOut)
@@ -266,7 +277,9 @@ async def update_action_item(
 ) -> schemas.ActionItemOut:
     """Track an action item: owner, due date, status (open, in_progress, done)."""
     incident = await service.get_incident(session, incident_id, lock=True)
-    item = await service.update_action_item(session, incident, item_id, body, principal.name, now())
+    item = await action_items.update_action_item(
+        session, incident, item_id, body, principal.name, now()
+    )
     audit.record(
         session,
         principal,
@@ -275,4 +288,4 @@ async def update_action_item(
         incident_id,
         {"item": item_id, **body.model_dump(exclude_unset=True, mode="json")},
     )
-    return service.action_item_out(item)
+    return responses.action_item_out(item)

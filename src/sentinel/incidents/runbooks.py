@@ -8,23 +8,20 @@ values are decrypted only to make the call; what is stored and shown says '***'.
 
 from __future__ import annotations
 
-import time
 import weakref
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.api.errors import BadRequest, Conflict, NotFound
 from sentinel.incidents import runbook_schemas as rs
-from sentinel.incidents import secrets, service, store, templating
+from sentinel.incidents import secrets, store, templating, timeline
 from sentinel.incidents.insights import alert_rows
 from sentinel.incidents.models import Incident, Runbook, RunbookRun
+from sentinel.incidents.runbook_calls import CallResult, perform, render_call, shown
 
-EXCERPT = 2000
 # Runs being approved in this process, per database: on SQLite (one process) this stops
 # two approvers from making the call twice; on PostgreSQL the run row is locked instead.
 _approving: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
@@ -116,79 +113,11 @@ async def runbooks_for(session: AsyncSession, incident: Incident) -> list[Runboo
     return [r for r in rows if services & set(r.services) or names & set(r.alert_names)]
 
 
-@dataclass
-class RenderedCall:
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: Any
-    timeout_s: float
-    secret_values: list[str]
-
-    secret_names: tuple[str, ...] = ()
-
-
-def render_call(step: dict[str, Any], context: dict[str, Any], server_secret: str) -> RenderedCall:
-    """Render a step; TemplateError names the missing field."""
-    url = templating.render(step["url"], context)
-    if not url.startswith(("http://", "https://")):
-        raise templating.TemplateError(f"The rendered url {url!r} is not http(s).")
-    headers = {k: templating.render(v, context) for k, v in step.get("headers", {}).items()}
-    clear = {h: secrets.unseal(server_secret, t) for h, t in step.get("secret_headers", {}).items()}
-    call = RenderedCall(
-        method=step.get("method", "POST"),
-        url=url,
-        headers=headers,
-        body=templating.render_value(step.get("body"), context),
-        timeout_s=float(step.get("timeout_s", 10.0)),
-        secret_values=list(clear.values()),
-        secret_names=tuple(clear),
-    )
-    call.headers = {**headers, **clear}
-    return call
-
-
-def _shown(call: RenderedCall) -> dict[str, Any]:
-    public = {k: v for k, v in call.headers.items() if k not in call.secret_names}
-    return {
-        "method": call.method,
-        "url": call.url,
-        "headers": public | {h: secrets.REDACTED for h in call.secret_names},
-        "body": call.body,
-        "timeout_s": call.timeout_s,
-    }
-
-
-async def _call(call: RenderedCall) -> tuple[str, int | None, str, str]:
-    """(status, http status, response excerpt, error) of one HTTP call."""
-    started = time.monotonic()
-    try:
-        async with httpx.AsyncClient(timeout=call.timeout_s, follow_redirects=False) as client:
-            response = await client.request(
-                call.method,
-                call.url,
-                headers=call.headers,
-                json=call.body if call.body is not None else None,
-            )
-    except httpx.TimeoutException:
-        return "timed_out", None, "", f"No answer within {call.timeout_s:g} s."
-    except httpx.HTTPError as exc:
-        return "failed", None, "", f"{type(exc).__name__}: {exc}"
-    ms = (time.monotonic() - started) * 1000
-    excerpt = secrets.scrub(response.text[:EXCERPT], call.secret_values)
-    status = "succeeded" if response.is_success else "failed"
-    error = "" if response.is_success else f"HTTP {response.status_code}"
-    return status, response.status_code, excerpt, error or f"{ms:.0f} ms"
-
-
 def _step(runbook: Runbook, name: str) -> dict[str, Any]:
     for step in runbook.steps:
         if step["name"] == name:
             return step
     raise NotFound(f"Runbook {runbook.name!r} has no step {name!r}.")
-
-
-CallResult = tuple[str, int | None, str, str]
 
 
 async def _finish(
@@ -211,7 +140,7 @@ async def _finish(
         "failed": f"failed: {note}",
         "timed_out": f"timed out: {note}",
     }[status]
-    await service.add_entry(
+    await timeline.add_entry(
         session,
         incident,
         "runbook",
@@ -257,7 +186,7 @@ async def start_run(
         run.status, run.error, run.finished_at = "failed", str(exc), now
         session.add(run)
         await session.flush()
-        await service.add_entry(
+        await timeline.add_entry(
             session,
             incident,
             "runbook",
@@ -268,13 +197,13 @@ async def start_run(
             status="failed",
         )
         return run
-    run.request = _shown(call)
+    run.request = shown(call)
     if dry_run or step.get("requires_approval"):
         session.add(run)
         await session.flush()
     if dry_run:
         run.status, run.finished_at = "dry_run", now
-        await service.add_entry(
+        await timeline.add_entry(
             session,
             incident,
             "runbook",
@@ -288,7 +217,7 @@ async def start_run(
         return run
     if step.get("requires_approval"):
         run.status = "pending_approval"
-        await service.add_entry(
+        await timeline.add_entry(
             session,
             incident,
             "runbook",
@@ -300,7 +229,7 @@ async def start_run(
             status="pending_approval",
         )
         return run
-    result = await _call(call)
+    result = await perform(call)
     session.add(run)
     await session.flush()
     await _finish(session, incident, runbook, run, result, author, now)
@@ -325,7 +254,7 @@ async def decide(
     if not approve:
         run.approved_by = author
         run.status, run.finished_at = "rejected", now
-        await service.add_entry(
+        await timeline.add_entry(
             session,
             incident,
             "runbook",
@@ -343,7 +272,7 @@ async def decide(
     except (templating.TemplateError, ValueError) as exc:
         run.approved_by = author
         run.status, run.error, run.finished_at = "failed", str(exc), now
-        await service.add_entry(
+        await timeline.add_entry(
             session,
             incident,
             "runbook",
@@ -359,12 +288,12 @@ async def decide(
         raise Conflict(f"Run {run.id} is being approved by someone else right now.")
     approving.add(run.id)
     try:
-        result = await _call(call)  # still nothing written (see start_run)
+        result = await perform(call)  # still nothing written (see start_run)
     finally:
         approving.discard(run.id)
     run.approved_by = author
-    run.request = _shown(call)
-    await service.add_entry(
+    run.request = shown(call)
+    await timeline.add_entry(
         session,
         incident,
         "runbook",

@@ -7,7 +7,6 @@ queues a live event that is published when (and only if) that transaction commit
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,54 +15,17 @@ from sentinel.alerting import lifecycle as alert_lifecycle
 from sentinel.alerting.models import Alert
 from sentinel.api.errors import BadRequest, Conflict, NotFound
 from sentinel.auth import service as auth_service
-from sentinel.incidents import events, schemas, store
+from sentinel.incidents import schemas, store
 from sentinel.incidents.lifecycle import (
     ACKNOWLEDGING,
-    ALLOWED,
     IllegalTransition,
     IncidentStatus,
     check_transition,
 )
-from sentinel.incidents.models import (
-    ActionItem,
-    Incident,
-    IncidentAlert,
-    IncidentParticipant,
-    TimelineEntry,
-)
+from sentinel.incidents.models import Incident, IncidentAlert, IncidentParticipant, TimelineEntry
+from sentinel.incidents.timeline import add_entry
 
 S = IncidentStatus
-
-
-async def add_entry(
-    session: AsyncSession,
-    incident: Incident,
-    kind: str,
-    author: str,
-    message: str,
-    at: datetime,
-    **detail: Any,
-) -> TimelineEntry:
-    """Append one timeline entry and queue its live event."""
-    entry = TimelineEntry(
-        incident_id=incident.id, at=at, kind=kind, author=author, message=message, detail=detail
-    )
-    session.add(entry)
-    await session.flush()
-    await events.queue_event(
-        session,
-        {
-            "type": "timeline",
-            "incident_id": incident.id,
-            "id": entry.id,
-            "at": at.isoformat(),
-            "kind": kind,
-            "author": author,
-            "message": message,
-            "status": incident.status,
-        },
-    )
-    return entry
 
 
 async def get_incident(session: AsyncSession, incident_id: int, *, lock: bool = False) -> Incident:
@@ -361,132 +323,3 @@ async def update_incident(
         changes={k: v for k, v in changed.items() if k != "description"},
     )
     return incident
-
-
-async def add_action_item(
-    session: AsyncSession,
-    incident: Incident,
-    body: schemas.ActionItemIn,
-    author: str,
-    now: datetime,
-) -> ActionItem:
-    item = ActionItem(
-        incident_id=incident.id,
-        title=body.title,
-        owner=body.owner,
-        due_at=body.due_at,
-        created_by=author,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(item)
-    await session.flush()
-    await add_entry(
-        session, incident, "action_item", author, f"Action item: {body.title}", now, item=item.id
-    )
-    return item
-
-
-async def update_action_item(
-    session: AsyncSession,
-    incident: Incident,
-    item_id: int,
-    body: schemas.ActionItemUpdate,
-    author: str,
-    now: datetime,
-) -> ActionItem:
-    item = await session.get(ActionItem, item_id)
-    if item is None or item.incident_id != incident.id:
-        raise NotFound(f"No action item {item_id} on incident {incident.id}.")
-    changes = body.model_dump(exclude_unset=True)
-    if "title" in changes and changes["title"] is None:
-        raise BadRequest("title cannot be empty.")
-    if "status" in changes and changes["status"] is None:
-        raise BadRequest("status cannot be empty.")
-    for key, value in changes.items():
-        setattr(item, key, value)
-    item.updated_at = now
-    if "status" in changes:
-        await add_entry(
-            session,
-            incident,
-            "action_item",
-            author,
-            f"Action item {item.id} is {item.status}: {item.title}",
-            now,
-            item=item.id,
-            status=item.status,
-        )
-    return item
-
-
-async def incident_out(session: AsyncSession, incident: Incident) -> schemas.IncidentOut:
-    return (await incidents_out(session, [incident]))[0]
-
-
-async def incidents_out(
-    session: AsyncSession, incidents: list[Incident]
-) -> list[schemas.IncidentOut]:
-    ids = [i.id for i in incidents]
-    people = await store.participants(session, ids)
-    alerts = await store.linked_alerts(session, ids)
-    return [
-        schemas.IncidentOut(
-            id=i.id,
-            title=i.title,
-            description=i.description,
-            status=IncidentStatus(i.status),
-            severity=i.severity,
-            priority=i.priority,
-            affected_services=list(i.affected_services),
-            commander=i.commander,
-            team_id=i.team_id,
-            participants=[
-                schemas.ParticipantOut(
-                    name=p.name, role=p.role, added_by=p.added_by, added_at=p.added_at
-                )
-                for p in people.get(i.id, [])
-            ],
-            source=i.source,
-            creation_reason=i.creation_reason,
-            chat_url=i.chat_url,
-            root_cause=i.root_cause,
-            allowed_transitions=list(ALLOWED[IncidentStatus(i.status)]),
-            alert_ids=[a.alert_id for a in alerts.get(i.id, [])],
-            started_at=i.started_at,
-            acknowledged_at=i.acknowledged_at,
-            identified_at=i.identified_at,
-            resolved_at=i.resolved_at,
-            closed_at=i.closed_at,
-            created_by=i.created_by,
-            created_at=i.created_at,
-            updated_at=i.updated_at,
-        )
-        for i in incidents
-    ]
-
-
-def entry_out(e: TimelineEntry) -> schemas.TimelineEntryOut:
-    return schemas.TimelineEntryOut(
-        id=e.id,
-        incident_id=e.incident_id,
-        at=e.at,
-        kind=e.kind,
-        author=e.author,
-        message=e.message,
-        detail=e.detail,
-    )
-
-
-def action_item_out(a: ActionItem) -> schemas.ActionItemOut:
-    return schemas.ActionItemOut(
-        id=a.id,
-        incident_id=a.incident_id,
-        title=a.title,
-        owner=a.owner,
-        status=a.status,
-        due_at=a.due_at,
-        created_by=a.created_by,
-        created_at=a.created_at,
-        updated_at=a.updated_at,
-    )
