@@ -67,7 +67,7 @@ async def test_rule_fires_and_resolves_with_state_history(
     ]
 
 
-async def test_sources_list_says_what_is_not_wired(
+async def test_sources_list_says_every_source_is_wired(
     client: httpx.AsyncClient, login_as: UserFactory
 ) -> None:
     viewer = await login_as("viewer")
@@ -77,13 +77,13 @@ async def test_sources_list_says_what_is_not_wired(
     }
     assert got["open_alerts"] and got["alert_count"]
     assert got["span_error_rate"] and got["span_latency_percentile"]
-    assert got["log_count"] is False and got["slo_burn_rate"] is False
+    assert got["log_count"] and got["log_pattern_count"] and got["slo_burn_rate"]
 
 
 @pytest.mark.parametrize(
     ("change", "status"),
     [
-        ({"source": "log_count"}, 400),
+        ({"source": "log_count", "params": {"query": "level:loud"}}, 400),
         ({"source": "span_error_rate"}, 400),  # needs params.service
         ({"source": "span_latency_percentile", "params": {"service": "a", "percentile": 42}}, 400),
         ({"source": "nope"}, 400),

@@ -19,7 +19,7 @@ from sentinel.auth import audit
 router = APIRouter(prefix="/api/alerting", tags=["alert rules"])
 
 
-def _check_source(body: RuleIn) -> None:
+async def _check_source(session: AsyncSession, body: RuleIn) -> None:
     source = sources.get(body.source)
     if source is None:
         names = ", ".join(s.name for s in sources.available() if s.measure is not None)
@@ -37,6 +37,10 @@ def _check_source(body: RuleIn) -> None:
             f"source {body.source!r} ({source.description}) is not wired yet: its domain "
             "has not registered it"
         )
+    if source.check is not None:
+        problem = await source.check(session, body.params)
+        if problem:
+            raise BadRequest(f"source {body.source!r}: {problem}")
 
 
 async def _rule(session: AsyncSession, rule_id: int) -> AlertRule:
@@ -72,7 +76,7 @@ async def list_rules(_: Reader, session: SessionDep, page: PageParams) -> Page[R
 @router.post("/rules", response_model=RuleOut, status_code=201)
 async def create_rule(body: RuleIn, principal: Writer, session: SessionDep) -> RuleOut:
     """Add a rule; the worker evaluates it on its next tick."""
-    _check_source(body)
+    await _check_source(session, body)
     await _unique(session, body.name, None)
     now = datetime.now(UTC)
     rule = AlertRule(**body.model_dump(), state="normal", created_at=now, updated_at=now)
@@ -92,7 +96,7 @@ async def replace_rule(
     rule_id: int, body: RuleIn, principal: Writer, session: SessionDep
 ) -> RuleOut:
     rule = await _rule(session, rule_id)
-    _check_source(body)
+    await _check_source(session, body)
     await _unique(session, body.name, rule_id)
     for key, value in body.model_dump().items():
         setattr(rule, key, value)

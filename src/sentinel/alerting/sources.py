@@ -1,9 +1,10 @@
 """Where a rule's value comes from: a small pluggable interface.
 
-A source measures one number over a window (or None when there is no data). Sources over
-alerting's own data are wired here. The tracing and logs domains are being built beside
-this one; their sources plug in with `register()` under the names reserved below, and
-until then a rule naming them is refused with a clear message.
+A source measures one number over a window (or None when there is no data), and may
+check a rule's params when the rule is saved (a message for a 400, or None when fine).
+Sources over alerting's own data are defined here; those over other domains live in
+tracing_sources, log_sources and slo_sources and call only those domains' public
+functions. `register()` lets another domain plug in a source of its own.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting import tracing_sources
+from sentinel.alerting import log_sources, slo_sources, tracing_sources
 from sentinel.alerting.matchers import Matcher, matches_all, parse_matchers
 from sentinel.alerting.models import Alert, AlertOccurrence
 from sentinel.alerting.pipeline import match_labels
 from sentinel.alerting.severity import OPEN_STATUSES
 
 Measure = Callable[[AsyncSession, dict[str, Any], datetime], Awaitable[float | None]]
+Check = Callable[[AsyncSession, dict[str, Any]], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -30,22 +32,18 @@ class RuleSource:
     name: str
     description: str
     measure: Measure | None  # None: reserved, not wired yet
+    check: Check | None = None  # validates params when a rule is saved
 
 
 _SOURCES: dict[str, RuleSource] = {}
 
-# Extension points for the other domains (span error rate, latency percentiles, log
-# counts and patterns, SLO burn rate). Each domain calls register() with its measure.
-RESERVED = {
-    "log_count": "log records matching a query/level/service over the window",
-    "log_pattern_count": "records of one log pattern over the window",
-    "slo_burn_rate": "error-budget burn rate of an SLO over the window",
-}
+# Names promised to a domain that has not plugged its source in yet (none today).
+RESERVED: dict[str, str] = {}
 
 
-def register(name: str, description: str, measure: Measure) -> None:
+def register(name: str, description: str, measure: Measure, check: Check | None = None) -> None:
     """Plug in a source (called by the domain that owns the data)."""
-    _SOURCES[name] = RuleSource(name, description, measure)
+    _SOURCES[name] = RuleSource(name, description, measure, check)
 
 
 def get(name: str) -> RuleSource | None:
@@ -116,6 +114,28 @@ _BUILTIN = {
             "span_latency_percentile",
             "span duration in ms (params: service, operation, percentile 50/95/99, window_s)",
             tracing_sources.span_latency_percentile,
+        ),
+        RuleSource(
+            "log_count",
+            "log records matching a search-language query in the window (params: query, "
+            "e.g. 'timeout -healthcheck service:api level:error'; service; levels; window_s)",
+            log_sources.log_count,
+            log_sources.check_log_count,
+        ),
+        RuleSource(
+            "log_pattern_count",
+            "records of one Drain pattern in the window (params: pattern_id, service, "
+            'window_s), or with "new_patterns": true how many patterns were first seen in '
+            "the window (params: service, min_level, window_s)",
+            log_sources.log_pattern_count,
+            log_sources.check_log_pattern_count,
+        ),
+        RuleSource(
+            "slo_burn_rate",
+            "error-budget burn rate of an SLO over the window; 1.0 spends the budget over "
+            "the SLO window (params: slo_id, window_s default 3600)",
+            slo_sources.slo_burn_rate,
+            slo_sources.check_slo_burn_rate,
         ),
     )
 }

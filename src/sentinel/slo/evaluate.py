@@ -186,3 +186,35 @@ async def compute_statuses(
             alerting=alerting,
         )
     return statuses
+
+
+@dataclass(frozen=True)
+class WindowBurn:
+    """The burn rate of one SLO over the last `window` (exclusions taken out)."""
+
+    rate: float
+    events: float  # total events in the window (occurrences) or minutes with events
+
+
+async def burn_over(
+    session: AsyncSession, slo_id: int, window: timedelta, now: datetime
+) -> WindowBurn | None:
+    """How fast SLO `slo_id` burned its error budget over the `window` before `now`
+    (1.0 spends exactly the budget over the SLO window), through the current minute as the
+    status does. None when the SLO does not exist or had no events in the window."""
+    slo = await session.get(Slo, slo_id)
+    if slo is None:
+        return None
+    end = to_minute(floor_minute(now) + timedelta(minutes=1))
+    minutes = max(1, -(-int(window.total_seconds()) // 60))
+    [net] = (await net_ranges(session, [slo], {slo.id: [(end - minutes, end)]}))[slo.id]
+    if net.events.total <= 0:
+        return None
+    rate = burn_rate(slo.target, slo.budgeting, net.events, net.minutes)
+    return WindowBurn(rate, net.events.total)
+
+
+async def slo_name(session: AsyncSession, slo_id: int) -> str | None:
+    """The name of SLO `slo_id`, or None when there is no such SLO."""
+    slo = await session.get(Slo, slo_id)
+    return None if slo is None else slo.name
