@@ -16,6 +16,7 @@ from sentinel.auth.models import User
 from sentinel.auth.roles import Permission, Principal
 from sentinel.oncall import escalation_routes, service
 from sentinel.oncall.models import ContactMethod, EscalationPolicy, NotificationRule
+from sentinel.oncall.ownership import require_team_access
 from sentinel.oncall.schemas import (
     ContactMethodIn,
     ContactMethodOut,
@@ -51,6 +52,7 @@ async def create_policy(
     """Ordered steps (notify users / a schedule's on-call / a team, wait N minutes,
     escalate_to another policy), repeated `repeat` more times. Cycles are refused."""
     await service.check_policy(session, body, None)
+    await require_team_access(session, actor, body.team_id, f"escalation policy {body.name!r}")
     await service.name_taken(session, EscalationPolicy, body.name, None)
     row = EscalationPolicy(
         name=body.name,
@@ -69,9 +71,13 @@ async def create_policy(
 
 @router.get("/escalation-policies", response_model=Page[EscalationPolicyOut])
 async def list_policies(
-    _: Reader, session: SessionDep, page: PageParams
+    _: Reader, session: SessionDep, page: PageParams, team_id: int | None = None
 ) -> Page[EscalationPolicyOut]:
-    rows, cursor = await paginate(session, select(EscalationPolicy), page, [EscalationPolicy.id])
+    """Escalation policies, oldest first; `team_id` keeps those of one team."""
+    stmt = select(EscalationPolicy)
+    if team_id is not None:
+        stmt = stmt.where(EscalationPolicy.team_id == team_id)
+    rows, cursor = await paginate(session, stmt, page, [EscalationPolicy.id])
     return Page(items=[policy_out(r) for r in rows], next_cursor=cursor)
 
 
@@ -86,7 +92,10 @@ async def replace_policy(
 ) -> EscalationPolicyOut:
     """Replace a policy; escalations already running keep the chain they froze."""
     row = await get_policy(session, policy_id)
+    await require_team_access(session, actor, row.team_id, f"escalation policy {policy_id}")
     await service.check_policy(session, body, policy_id)
+    if body.team_id != row.team_id:  # moving it to a team needs a say in that team too
+        await require_team_access(session, actor, body.team_id, f"escalation policy {body.name!r}")
     await service.name_taken(session, EscalationPolicy, body.name, policy_id)
     row.name, row.description, row.team_id = body.name, body.description, body.team_id
     row.repeat, row.steps, row.updated_at = body.repeat, [s.model_dump() for s in body.steps], now()
@@ -97,6 +106,7 @@ async def replace_policy(
 @router.delete("/escalation-policies/{policy_id}", status_code=204)
 async def delete_policy(policy_id: int, actor: Writer, session: SessionDep) -> Response:
     row = await get_policy(session, policy_id)
+    await require_team_access(session, actor, row.team_id, f"escalation policy {policy_id}")
     route = await session.scalar(
         select(AlertRoute).where(AlertRoute.escalation_policy_id == policy_id).limit(1)
     )

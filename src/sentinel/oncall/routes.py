@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 
@@ -18,16 +17,15 @@ from sentinel.auth import audit
 from sentinel.auth.models import User
 from sentinel.auth.roles import Permission
 from sentinel.auth.service import authenticate
-from sentinel.oncall import ical, service
+from sentinel.oncall import ical, override_routes, service
 from sentinel.oncall.ical import feed_token
 from sentinel.oncall.models import EscalationPolicy, Schedule, ScheduleOverride
+from sentinel.oncall.ownership import require_team_access
 from sentinel.oncall.rotation import Shift
 from sentinel.oncall.schemas import (
     FinalShiftsOut,
     GapOut,
     OnCallOut,
-    OverrideIn,
-    OverrideOut,
     ScheduleIn,
     ScheduleOut,
     ShiftOut,
@@ -35,6 +33,7 @@ from sentinel.oncall.schemas import (
 from sentinel.timeutil import UtcDatetime
 
 router = APIRouter(prefix="/api/oncall", tags=["oncall"])
+router.include_router(override_routes.router)
 ICS = "text/calendar; charset=utf-8"
 ICS_PAST, ICS_AHEAD = timedelta(days=7), timedelta(days=60)
 
@@ -47,26 +46,16 @@ def schedule_out(row: Schedule) -> ScheduleOut:
     return ScheduleOut.model_validate(row, from_attributes=True)
 
 
-def override_out(row: ScheduleOverride) -> OverrideOut:
-    return OverrideOut(
-        id=row.id,
-        schedule_id=row.schedule_id,
-        user_id=row.user_id,
-        replaces_user_id=row.replaces_user_id,
-        start=row.starts_at,
-        end=row.ends_at,
-        created_by=row.created_by,
-    )
-
-
 def shift_out(shift: Shift) -> ShiftOut:
     return ShiftOut(user_id=shift.user_id, start=shift.start, end=shift.end, layer=shift.layer)
 
 
 @router.post("/schedules", response_model=ScheduleOut, status_code=201)
 async def create_schedule(body: ScheduleIn, actor: Writer, session: SessionDep) -> ScheduleOut:
-    """A schedule: IANA time zone and layers (rotation, hand-off, participants, restrictions)."""
+    """A schedule: IANA time zone and layers (rotation, hand-off, participants, restrictions).
+    With `team_id` it belongs to that team: only its members (or an admin) may change it."""
     layers = await service.check_schedule(session, body)
+    await require_team_access(session, actor, body.team_id, f"schedule {body.name!r}")
     await service.name_taken(session, Schedule, body.name, None)
     row = Schedule(
         name=body.name,
@@ -84,13 +73,15 @@ async def create_schedule(body: ScheduleIn, actor: Writer, session: SessionDep) 
 
 
 @router.get("/schedules", response_model=Page[ScheduleOut])
-async def list_schedules(_: Reader, session: SessionDep, page: PageParams) -> Page[ScheduleOut]:
-    rows, cursor = await service_page(session, page)
+async def list_schedules(
+    _: Reader, session: SessionDep, page: PageParams, team_id: int | None = None
+) -> Page[ScheduleOut]:
+    """Schedules, oldest first; `team_id` keeps those of one team."""
+    stmt = select(Schedule)
+    if team_id is not None:
+        stmt = stmt.where(Schedule.team_id == team_id)
+    rows, cursor = await paginate(session, stmt, page, [Schedule.id])
     return Page(items=[schedule_out(r) for r in rows], next_cursor=cursor)
-
-
-async def service_page(session: SessionDep, page: PageParams) -> tuple[list[Schedule], str | None]:
-    return await paginate(session, select(Schedule), page, [Schedule.id])
 
 
 async def _ics_response(
@@ -206,7 +197,10 @@ async def replace_schedule(
 ) -> ScheduleOut:
     """Replace a schedule's definition (running escalations keep their frozen chains)."""
     row = await service.get_schedule(session, schedule_id)
+    await require_team_access(session, actor, row.team_id, f"schedule {schedule_id}")
     layers = await service.check_schedule(session, body)
+    if body.team_id != row.team_id:  # moving it to a team needs a say in that team too
+        await require_team_access(session, actor, body.team_id, f"schedule {body.name!r}")
     await service.name_taken(session, Schedule, body.name, schedule_id)
     row.name, row.description, row.time_zone = body.name, body.description, body.time_zone
     row.team_id, row.layers, row.updated_at = body.team_id, layers, now()
@@ -217,6 +211,7 @@ async def replace_schedule(
 @router.delete("/schedules/{schedule_id}", status_code=204)
 async def delete_schedule(schedule_id: int, actor: Writer, session: SessionDep) -> Response:
     row = await service.get_schedule(session, schedule_id)
+    await require_team_access(session, actor, row.team_id, f"schedule {schedule_id}")
     for policy in await session.scalars(select(EscalationPolicy)):
         if any(
             s["kind"] == "notify_schedule" and schedule_id in s["targets"] for s in policy.steps
@@ -268,63 +263,3 @@ async def final_shifts(
         shifts=[shift_out(s) for s in final.shifts],
         gaps=[GapOut(start=g.start, end=g.end) for g in final.gaps],
     )
-
-
-@router.post("/schedules/{schedule_id}/overrides", response_model=OverrideOut, status_code=201)
-async def create_override(
-    schedule_id: int, body: OverrideIn, actor: Writer, session: SessionDep
-) -> OverrideOut:
-    """An override (user_id takes every shift in the window) or, with replaces_user_id, a
-    swap (only that person's shifts). Overlapping overrides are refused (409)."""
-    await service.get_schedule(session, schedule_id)
-    await service.require_users(
-        session, [body.user_id, *([body.replaces_user_id] if body.replaces_user_id else [])]
-    )
-    await service.check_override(
-        session, schedule_id, body.start, body.end, body.replaces_user_id is not None
-    )
-    row = ScheduleOverride(
-        schedule_id=schedule_id,
-        user_id=body.user_id,
-        replaces_user_id=body.replaces_user_id,
-        starts_at=body.start,
-        ends_at=body.end,
-        created_by=actor.name,
-        created_at=now(),
-    )
-    session.add(row)
-    await session.flush()
-    audit.record(
-        session, actor, "oncall.override.create", "schedule", schedule_id, {"override": row.id}
-    )
-    return override_out(row)
-
-
-@router.get("/schedules/{schedule_id}/overrides", response_model=Page[OverrideOut])
-async def list_overrides(
-    schedule_id: int,
-    _: Reader,
-    session: SessionDep,
-    page: PageParams,
-    after: Annotated[UtcDatetime | None, Query(description="Only those ending after.")] = None,
-) -> Page[OverrideOut]:
-    await service.get_schedule(session, schedule_id)
-    stmt = select(ScheduleOverride).where(ScheduleOverride.schedule_id == schedule_id)
-    if after is not None:
-        stmt = stmt.where(ScheduleOverride.ends_at > after)
-    rows, cursor = await paginate(session, stmt, page, [ScheduleOverride.id])
-    return Page(items=[override_out(r) for r in rows], next_cursor=cursor)
-
-
-@router.delete("/schedules/{schedule_id}/overrides/{override_id}", status_code=204)
-async def delete_override(
-    schedule_id: int, override_id: int, actor: Writer, session: SessionDep
-) -> Response:
-    row = await session.get(ScheduleOverride, override_id)
-    if row is None or row.schedule_id != schedule_id:
-        raise NotFound(f"No override {override_id} in schedule {schedule_id}.")
-    await session.delete(row)
-    audit.record(
-        session, actor, "oncall.override.delete", "schedule", schedule_id, {"override": override_id}
-    )
-    return Response(status_code=204)

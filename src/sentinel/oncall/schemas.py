@@ -123,6 +123,24 @@ class OverrideIn(Strict):
     )
 
 
+class OverridePatch(Strict):
+    """Change an override in place; fields left out keep their value."""
+
+    user_id: int | None = None
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+    replaces_user_id: int | None = Field(
+        None, description="Set to make it a swap, null to make it a plain override."
+    )
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> OverridePatch:
+        for name in ("user_id", "start", "end"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
 class OverrideOut(BaseModel):
     id: int
     schedule_id: int

@@ -157,22 +157,30 @@ async def team_members(session: AsyncSession, team_id: int) -> list[int]:
 
 
 async def check_override(
-    session: AsyncSession, schedule_id: int, start: datetime, end: datetime, is_swap: bool
+    session: AsyncSession,
+    schedule_id: int,
+    start: datetime,
+    end: datetime,
+    is_swap: bool,
+    own_id: int | None = None,
 ) -> None:
+    """400 for an inverted window; 409 if a (non-swap) override overlaps another one of the
+    schedule (`own_id`: the override being edited, which may overlap its old self)."""
     if end <= start:
         raise BadRequest(
             f"the override ends ({end.isoformat()}) at or before it starts ({start.isoformat()})"
         )
     if is_swap:
         return
-    clash = await session.scalar(
-        select(ScheduleOverride.id).where(
-            ScheduleOverride.schedule_id == schedule_id,
-            ScheduleOverride.replaces_user_id.is_(None),
-            ScheduleOverride.starts_at < end,
-            ScheduleOverride.ends_at > start,
-        )
+    stmt = select(ScheduleOverride.id).where(
+        ScheduleOverride.schedule_id == schedule_id,
+        ScheduleOverride.replaces_user_id.is_(None),
+        ScheduleOverride.starts_at < end,
+        ScheduleOverride.ends_at > start,
     )
+    if own_id is not None:
+        stmt = stmt.where(ScheduleOverride.id != own_id)
+    clash = await session.scalar(stmt.limit(1))
     if clash is not None:
         raise Conflict(f"the override overlaps override {clash} of this schedule")
 
