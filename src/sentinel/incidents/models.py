@@ -41,6 +41,10 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | alert
     creation_reason: Mapped[str] = mapped_column(Text, default="")
     chat_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The policy that opened it (auto-resolve reads the policy's setting); None by hand.
+    policy_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
+    # Set when this incident was merged into another (it is then closed).
+    merged_into_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
     root_cause: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -84,10 +88,18 @@ class IncidentAlert(Base):
 
 
 class TimelineEntry(Base):
-    """One thing that happened to an incident, in id order (ties on `at` keep order)."""
+    """One thing that happened to an incident, in id order (ties on `at` keep order).
+
+    `dedup_key` names the outside fact an entry records (e.g. `notify:42`, a delivery
+    attempt), so that a fact reached twice is written once per incident."""
 
     __tablename__ = "incident_timeline"
-    __table_args__ = (Index("ix_incident_timeline_incident_id_id", "incident_id", "id"),)
+    __table_args__ = (
+        Index("ix_incident_timeline_incident_id_id", "incident_id", "id"),
+        Index(
+            "uq_incident_timeline_incident_id_dedup_key", "incident_id", "dedup_key", unique=True
+        ),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
@@ -96,6 +108,7 @@ class TimelineEntry(Base):
     author: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    dedup_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ActionItem(Base):
@@ -127,6 +140,8 @@ class IncidentPolicy(Base):
     group_window_s: Mapped[float] = mapped_column(Float, default=300.0)
     route_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
     matchers: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # Resolve an incident it opened once all linked alerts have been resolved this long.
+    auto_resolve_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

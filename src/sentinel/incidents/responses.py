@@ -40,6 +40,7 @@ async def incidents_out(
             creation_reason=i.creation_reason,
             chat_url=i.chat_url,
             root_cause=i.root_cause,
+            merged_into_id=i.merged_into_id,
             allowed_transitions=list(ALLOWED[IncidentStatus(i.status)]),
             alert_ids=[a.alert_id for a in alerts.get(i.id, [])],
             started_at=i.started_at,

@@ -122,6 +122,7 @@ class IncidentOut(BaseModel):
     creation_reason: str
     chat_url: str | None
     root_cause: dict[str, Any] | None
+    merged_into_id: int | None = None
     allowed_transitions: list[IncidentStatus]
     alert_ids: list[int]
     started_at: datetime
@@ -173,6 +174,13 @@ class PolicyIn(BaseModel):
     group_window_s: float = Field(300.0, gt=0, le=86_400)
     route_ids: list[int] = Field(default_factory=list, max_length=100)
     matchers: list[str] = Field(default_factory=list, max_length=50)
+    auto_resolve_minutes: float | None = Field(
+        None,
+        gt=0,
+        le=10_080,
+        description="Resolve an incident this policy opened once all its linked alerts have "
+        "been resolved for this many minutes (off when empty).",
+    )
     enabled: bool = True
 
 
