@@ -188,6 +188,25 @@ async def test_statistics_totals_and_series(
     assert bad.status_code == 400
 
 
+async def test_statistics_per_service_count_the_requests_it_served(
+    client: httpx.AsyncClient, admin_headers: Headers, stored: None
+) -> None:
+    """Per service (the UI's overview): its server spans only, not its client/db spans."""
+    response = await client.get("/api/tracing/statistics", headers=admin_headers)
+    assert response.status_code == 200, response.text
+    services = {s["service"]: s for s in response.json()["services"]}
+    assert set(services) == {"frontend", "checkout"}
+    frontend, checkout = services["frontend"], services["checkout"]
+    assert frontend["basis"] == checkout["basis"] == "entry_spans"
+    assert (frontend["count"], frontend["operations"]) == (1, 2)  # GET /checkout, not its client
+    assert frontend["error_rate"] == 1.0  # GET /checkout failed (500)
+    assert frontend["p95_ms"] == pytest.approx(100.0, rel=0.02)
+    assert checkout["count"] == 1 and checkout["error_rate"] == 1.0  # POST /pay failed
+    assert checkout["p95_ms"] == pytest.approx(60.0, rel=0.02)  # the query is not a request
+    assert sum(p["count"] for p in checkout["series"]) == 1
+    assert checkout["rate_per_second"] == pytest.approx(1 / 3600, rel=0.05)
+
+
 async def test_slow_traces_services_and_operations(
     client: httpx.AsyncClient, admin_headers: Headers, stored: None
 ) -> None:

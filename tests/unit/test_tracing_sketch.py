@@ -75,6 +75,30 @@ def test_statistics_totals_and_steps_from_rollup_rows() -> None:
     assert op["series"][1]["p99_ms"] == pytest.approx(10.0, rel=0.02)
 
 
+def test_service_statistics_merge_entry_operations_or_else_all() -> None:
+    def row(
+        minute: int, service: str, name: str, durations: list[int], errors: int
+    ) -> tuple[int, str, str, int, int, int, bytes]:
+        blob = sketch.encode(sketch.sketch_of(durations))
+        return (minute, service, name, len(durations), errors, sum(durations), blob)
+
+    rows = [
+        row(100, "api", "GET /", [10_000_000] * 9, 1),
+        row(101, "api", "GET /", [30_000_000], 0),
+        row(100, "api", "SELECT", [1_000_000] * 50, 0),  # a client span: not a request
+        row(100, "cron", "tick", [5_000_000] * 2, 2),  # internal spans only
+    ]
+    result = rollup_statistics(rows, 100, 104, 1, entry_operations=[("api", "GET /")])
+    api, cron = result["services"]
+    assert (api["service"], api["basis"], api["operations"]) == ("api", "entry_spans", 2)
+    assert api["count"] == 10 and api["error_rate"] == pytest.approx(0.1)
+    assert api["p50_ms"] == pytest.approx(10.0, rel=0.02)
+    assert [(p["time_minute"], p["count"]) for p in api["series"]] == [(100, 9), (101, 1)]
+    assert (cron["basis"], cron["count"], cron["error_rate"]) == ("all_spans", 2, 1.0)
+    # The per-operation figures are unchanged by the per-service merge.
+    assert [o["count"] for o in result["operations"]] == [9 + 1, 50, 2]
+
+
 @settings(max_examples=50)
 @given(st.lists(st.integers(0, 10**12), max_size=300))
 def test_fast_encoding_equals_the_ddsketch_one(values: list[int]) -> None:

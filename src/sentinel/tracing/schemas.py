@@ -166,12 +166,25 @@ class OperationStatistics(StatisticsTotals):
     series: list[StatisticsPoint]
 
 
+class ServiceStatistics(StatisticsTotals):
+    service: str
+    basis: Literal["entry_spans", "all_spans"] = Field(
+        description="entry_spans: the requests the service served (its server and consumer "
+        "spans); all_spans: it has no such spans, so every span of it counts."
+    )
+    operations: int = Field(description="Operations of the service seen in the range.")
+    series: list[StatisticsPoint]
+
+
 class Statistics(BaseModel):
     start: datetime
     end: datetime
     step_seconds: int
     totals: StatisticsTotals
     operations: list[OperationStatistics]
+    services: list[ServiceStatistics] = Field(
+        description="Per service: rate, error rate and latency of the requests it served."
+    )
 
 
 class SlowTrace(TraceSummaryOut):

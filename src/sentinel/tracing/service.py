@@ -28,7 +28,7 @@ from sentinel.tracing.records import (
     add_resource,
     add_span,
 )
-from sentinel.tracing.rollup import NS_PER_MINUTE
+from sentinel.tracing.rollup import ENTRY_KINDS, NS_PER_MINUTE
 from sentinel.tracing.runtime import TracingRuntime
 from sentinel.tracing.summary import TraceSummary, summarize_all
 
@@ -328,9 +328,11 @@ async def statistics(
     first, last = window.minutes
     step = step_minutes(window, step_seconds)
     rows = await store.operation_rollups(session, first, last, service, operation)
-    result = stats.rollup_statistics(rows, first, last, step)
-    for op in result["operations"]:
-        for point in op["series"]:
+    kinds = await store.latest_kinds(session, sorted({(r.service, r.name) for r in rows}))
+    entry = [key for key, kind in kinds.items() if kind in ENTRY_KINDS]
+    result = stats.rollup_statistics(rows, first, last, step, entry)
+    for part in (*result["operations"], *result["services"]):
+        for point in part["series"]:
             point["time"] = datetime.fromtimestamp(point.pop("time_minute") * 60, UTC)
     return schemas.Statistics(start=window.start, end=window.end, step_seconds=step * 60, **result)
 

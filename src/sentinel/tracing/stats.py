@@ -3,7 +3,7 @@ latency percentiles, merged from DDSketches (never from raw spans). Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,12 +46,20 @@ class Aggregate:
 
 
 def rollup_statistics(
-    rows: Iterable[Any], first_minute: int, last_minute: int, step_minutes: int
+    rows: Iterable[Any],
+    first_minute: int,
+    last_minute: int,
+    step_minutes: int,
+    entry_operations: Collection[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """Per service/operation totals and a series bucketed by `step_minutes`, plus totals
-    over everything selected. Rows: minute, service, name, count, error_count,
-    duration_sum_ns, sketch. Each row is merged once (into its step); operations and the
-    total are merged from the steps."""
+    over everything selected, plus per service. Rows: minute, service, name, count,
+    error_count, duration_sum_ns, sketch. Each row is merged once (into its step);
+    operations, services and the total are merged from the steps.
+
+    A service's figures count the requests it served: its `entry_operations` (server and
+    consumer spans, as (service, operation)); a service with none of those (only internal
+    or client spans) counts all its spans, and says so in `basis`."""
     per_op_step: dict[tuple[str, str], dict[int, Aggregate]] = {}
     for minute, service, name, count, errors, total, blob in rows:
         bucket = first_minute + (minute - first_minute) // step_minutes * step_minutes
@@ -73,7 +81,43 @@ def rollup_statistics(
         operations.append(
             {"service": service, "operation": name, **aggregate.summary(seconds), "series": series}
         )
-    return {"totals": overall.summary(seconds), "operations": operations}
+    services = _per_service(per_op_step, set(entry_operations), seconds, step_seconds)
+    return {"totals": overall.summary(seconds), "operations": operations, "services": services}
+
+
+def _per_service(
+    per_op_step: dict[tuple[str, str], dict[int, Aggregate]],
+    entry: set[tuple[str, str]],
+    seconds: float,
+    step_seconds: float,
+) -> list[dict[str, Any]]:
+    by_service: dict[str, list[tuple[str, str]]] = {}
+    for key in sorted(per_op_step):
+        by_service.setdefault(key[0], []).append(key)
+    out = []
+    for service, keys in by_service.items():
+        entries = [k for k in keys if k in entry]
+        counted = entries or keys
+        total = Aggregate()
+        steps: dict[int, Aggregate] = {}
+        for key in counted:
+            for bucket, agg in per_op_step[key].items():
+                steps.setdefault(bucket, Aggregate()).absorb(agg)
+                total.absorb(agg)
+        series = [
+            {"time_minute": bucket, **agg.summary(step_seconds)}
+            for bucket, agg in sorted(steps.items())
+        ]
+        out.append(
+            {
+                "service": service,
+                "basis": "entry_spans" if entries else "all_spans",
+                "operations": len(keys),
+                **total.summary(seconds),
+                "series": series,
+            }
+        )
+    return out
 
 
 def merged_percentiles(blobs: Iterable[bytes]) -> dict[str, float | None]:

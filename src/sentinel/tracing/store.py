@@ -239,6 +239,25 @@ async def span_kinds(session: AsyncSession, service: str, names: list[str]) -> d
     return {n: int(k) for n, k in (await session.execute(stmt)).all()}
 
 
+async def latest_kinds(
+    session: AsyncSession, keys: Sequence[tuple[str, str]], limit: int = 500
+) -> dict[tuple[str, str], int]:
+    """The span kind of the most recent span of each (service, operation): one indexed
+    lookup each (ix_spans_service_name_start), at most `limit` of them."""
+    kinds: dict[tuple[str, str], int] = {}
+    for service, name in list(keys)[:limit]:
+        stmt = (
+            select(Span.kind)
+            .where(Span.service == service, Span.name == name)
+            .order_by(Span.start_ns.desc())
+            .limit(1)
+        )
+        kind = (await session.execute(stmt)).scalar()
+        if kind is not None:
+            kinds[(service, name)] = int(kind)
+    return kinds
+
+
 async def slowest_roots(
     session: AsyncSession, start_ns: int, end_ns: int, service: str | None, limit: int
 ) -> list[Any]:
