@@ -1,4 +1,4 @@
-"""`sentinel serve | worker | migrate | create-user | create-api-key | openapi`."""
+"""`sentinel serve | worker | migrate | create-user | create-api-key | openapi | demo`."""
 
 from __future__ import annotations
 
@@ -277,6 +277,13 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+@_checked
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sentinel.demo.command import run
+
+    return run(args, _settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentinel", description="Sentinel observability service")
     parser.add_argument("--version", action="version", version=f"sentinel {__version__}")
@@ -311,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", "-o", default=None, help="write to this file instead")
     openapi.add_argument("--pretty", action="store_true", help="indented output")
     openapi.set_defaults(func=cmd_openapi)
+
+    from sentinel.demo.command import add_arguments
+
+    demo = sub.add_parser("demo", help="send a realistic demo workload to a running server")
+    add_arguments(demo)
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 
