@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -150,6 +151,11 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     return user
+
+
+async def user_names(session: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
+    """Display names of these users (ids that do not exist are left out)."""
+    return await store.user_names(session, list(user_ids)) if user_ids else {}
 
 
 async def update_user(

@@ -21,20 +21,13 @@ from sentinel.alerting.models import Alert, AlertEvent
 from sentinel.api.errors import NotFound
 from sentinel.incidents import policy, schemas, service, store, timeline
 from sentinel.incidents.config import IncidentSettings
-from sentinel.incidents.models import Incident, IncidentCursor, IncidentPolicy
-from sentinel.storage.dialect import dialect_name, upsert_insert
+from sentinel.incidents.cursors import lock_cursor, settled
+from sentinel.incidents.models import Incident, IncidentPolicy
 from sentinel.worker import store as worker_store
 
 CURSOR = "alert_events"
 AUTHOR = "sentinel"
 AUTO_RUNBOOKS_JOB = "incidents.runbooks.auto"
-
-
-async def _cursor(session: AsyncSession) -> IncidentCursor:
-    insert = upsert_insert(session, IncidentCursor).values(name=CURSOR, last_id=0)
-    await session.execute(insert.on_conflict_do_nothing())
-    stmt = select(IncidentCursor).where(IncidentCursor.name == CURSOR).with_for_update()
-    return (await session.execute(stmt)).scalar_one()
 
 
 def policy_of(row: IncidentPolicy) -> policy.CreationPolicy:
@@ -109,18 +102,7 @@ async def _events(
 ) -> list[AlertEvent]:
     stmt = select(AlertEvent).where(AlertEvent.id > after).order_by(AlertEvent.id).limit(limit)
     rows = list((await session.scalars(stmt)).all())
-    if dialect_name(session) != "postgresql":
-        return rows  # one writer: ids commit in order
-    # PostgreSQL hands out ids before commit: stop at a gap until it is old enough to be
-    # a rollback rather than a transaction still in flight.
-    out: list[AlertEvent] = []
-    expected = after + 1
-    for row in rows:
-        if row.id != expected and now - row.at < timedelta(seconds=settle):
-            break
-        out.append(row)
-        expected = row.id + 1
-    return out
+    return settled(session, rows, after, now, settle, lambda e: e.id, lambda e: e.at)
 
 
 async def _group_alerts(
@@ -257,7 +239,7 @@ async def consume_alert_events(
     session: AsyncSession, now: datetime, settings: IncidentSettings
 ) -> int:
     """Handle the next batch of alert events after the cursor; returns how many."""
-    cursor = await _cursor(session)
+    cursor = await lock_cursor(session, CURSOR)
     rows = await _events(
         session, cursor.last_id, settings.batch_events, now, settings.gap_settle_seconds
     )

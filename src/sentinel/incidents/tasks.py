@@ -10,21 +10,23 @@ from sentinel.incidents import runbooks, service
 from sentinel.incidents.automation import AUTO_RUNBOOKS_JOB, consume_alert_events
 from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.models import Runbook
+from sentinel.incidents.notifications import consume_notifications
 from sentinel.worker.registry import JobContext, JobRegistry
 
 BUDGET_SECONDS = 5.0
 
 
 async def incidents_from_alerts(ctx: JobContext, _payload: dict[str, Any]) -> None:
-    """Read new alert events in batches (each batch its own transaction) for a bounded
-    time, so a backlog drains without one huge transaction."""
+    """Read new alert events, then new delivery attempts, in batches (each batch its own
+    transaction) for a bounded time, so a backlog drains without one huge transaction."""
     settings = IncidentSettings()
     started = time.monotonic()
-    handled = 1
-    while handled and time.monotonic() - started < BUDGET_SECONDS:
-        # Not ctx.session: each batch commits (and publishes its live events) on its own.
-        async with ctx.db.transaction() as session:
-            handled = await consume_alert_events(session, datetime.now(UTC), settings)
+    for consume in (consume_alert_events, consume_notifications):
+        handled = 1
+        while handled and time.monotonic() - started < BUDGET_SECONDS:
+            # Not ctx.session: each batch commits (and publishes its live events) on its own.
+            async with ctx.db.transaction() as session:
+                handled = await consume(session, datetime.now(UTC), settings)
 
 
 async def auto_run_runbooks(ctx: JobContext, payload: dict[str, Any]) -> None:
