@@ -21,7 +21,7 @@ from sentinel.notify import outbox
 from sentinel.notify.config import NotifySettings
 from sentinel.notify.links import twilio_signature, webhook_signature
 from sentinel.notify.models import OutboxMessage
-from sentinel.oncall import engine
+from sentinel.oncall import consumer, engine
 from sentinel.oncall.models import Escalation
 from sentinel.oncall.tasks import escalate_and_deliver
 from sentinel.storage.engine import Database
@@ -312,7 +312,7 @@ async def test_failing_channel_retries_without_blocking_and_crash_mid_step_repea
     # A crash in the middle of the step: its transaction rolls back, nothing is queued
     # and the escalation is still on step 0.
     async with db.transaction() as session:
-        await engine.consume_events(session, due)
+        await consumer.consume_events(session, due)
     with pytest.raises(RuntimeError):
         async with db.transaction() as session:
             assert await engine.run_due_steps(session, due, ns, secret) == 1
@@ -431,7 +431,7 @@ async def test_a_message_leased_by_a_dead_worker_is_sent_after_the_lease(
     )
     ns, secret = notify_settings(http, smtp), settings.jwt_secret()
     async with db.transaction() as session:
-        await engine.consume_events(session, due)
+        await consumer.consume_events(session, due)
         assert await engine.run_due_steps(session, due, ns, secret) == 1
     async with db.transaction() as session:  # a worker leases the page, then dies
         [claimed] = await outbox.claim(session, due, ns)

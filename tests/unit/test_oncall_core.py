@@ -294,7 +294,8 @@ def test_recipients_resolve_schedule_and_team() -> None:
     assert recipients(Step("notify_schedule", (4,)), on_call, members) == [7]
     assert recipients(Step("notify_team", (4,)), on_call, members) == [1, 2]
     assert recipients(Step("wait", wait_minutes=1), on_call, members) == []
-    assert page_key(1, 2, 3, 4) == "page:1:2:3:4"
+    started = datetime(2026, 1, 1, 0, 0, 0, 123000, tzinfo=UTC)
+    assert page_key(1, 2, started, 3, 4) == "page:1:2.1767225600123:3:4"
 
 
 @settings(max_examples=100, deadline=None)
@@ -313,7 +314,7 @@ def test_frozen_chain_length_is_steps_times_rounds(n_steps: int, repeat: int) ->
 
 def test_event_reading_stops_at_a_recent_gap_in_ids() -> None:
     from sentinel.alerting.models import AlertEvent
-    from sentinel.oncall.engine import before_recent_hole
+    from sentinel.oncall.consumer import before_recent_hole
 
     wall = utc(2026, 1, 1, 12)
 

@@ -66,7 +66,8 @@ class Senders:
         if channel == "pagerduty":
             return await self._pagerduty(target.address, page)
         if channel == "catchall":
-            body = {"title": page.subject(), "body": page.text(), "type": "failure"}
+            kind = "success" if page.resolved else "failure"
+            body = {"title": page.subject(), "body": page.text(), "type": kind}
             return _http_result(await self.http.post(target.address, json=body))
         return Delivery(False, None, f"unknown channel {channel!r}", False)
 
@@ -129,7 +130,7 @@ class Senders:
         return _http_result(response)
 
     async def _webhook(self, address: str, page: Page, key: str) -> Delivery:
-        body = json.dumps({"event": "page", "idempotency_key": key, **page.to_json()}).encode()
+        body = json.dumps({**page.to_json(), "event": page.event, "idempotency_key": key}).encode()
         stamp = int(time.time())
         secret = (
             self.settings.webhook_secret.get_secret_value()
@@ -148,10 +149,16 @@ class Senders:
         severity = {"critical": "critical", "high": "error", "warning": "warning"}.get(
             page.severity, "info"
         )
+        dedup_key = f"sentinel-group-{page.group_id}"
+        if page.resolved:  # closes the incident the trigger opened
+            close = {"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key}
+            return _http_result(
+                await self.http.post(self.settings.pagerduty_events_url, json=close)
+            )
         body = {
             "routing_key": routing_key,
             "event_action": "trigger",
-            "dedup_key": f"sentinel-group-{page.group_id}",
+            "dedup_key": dedup_key,
             "payload": {
                 "summary": page.subject()[:1024],
                 "severity": severity,

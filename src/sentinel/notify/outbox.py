@@ -36,9 +36,12 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
 
 
 async def cancel_for_group(session: AsyncSession, group_id: int, *, only_delayed: bool) -> None:
-    """Drop pages not yet sent for a group (acknowledged: delayed rules; resolved: all)."""
+    """Drop pages not yet sent for a group (acknowledged: delayed rules; resolved: all but
+    the resolved notices themselves)."""
     stmt = update(OutboxMessage).where(
-        OutboxMessage.group_id == group_id, OutboxMessage.status == "pending"
+        OutboxMessage.group_id == group_id,
+        OutboxMessage.status == "pending",
+        ~OutboxMessage.idempotency_key.startswith("resolved:"),
     )
     if only_delayed:
         stmt = stmt.where(OutboxMessage.cancel_on_ack.is_(True))

@@ -1,30 +1,29 @@
 """The escalation engine, run by the worker.
 
-`consume_events` reads alert_events after this consumer's cursor (locked row, so replicas
-take turns): a group's `notify` event starts its escalation with the policy's chain frozen
-onto it; `acknowledged`/`resolved` stop it. `run_due_steps` picks due escalations with
-FOR UPDATE SKIP LOCKED, re-checks the group is still unacknowledged and open, runs exactly
-the current step (pages go to the outbox under a unique idempotency key) and moves the
-timer to the next step in the same transaction: a restart neither skips nor repeats one.
+`start` freezes a group's policy onto an escalation (called by the event consumer in
+oncall.consumer); `run_due_steps` picks due escalations with FOR UPDATE SKIP LOCKED,
+re-checks the group is still unacknowledged and open, runs exactly the current step (pages
+go to the outbox under a unique idempotency key) and moves the timer to the next step in
+the same transaction: a restart neither skips nor repeats one. `stop_if_done` ends an
+escalation at acknowledge or resolve.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting.models import Alert, AlertEvent
+from sentinel.alerting.models import Alert
 from sentinel.alerting.severity import OPEN_STATUSES
 from sentinel.notify import outbox
 from sentinel.notify.config import NotifySettings
 from sentinel.notify.message import Page
 from sentinel.oncall import service
-from sentinel.oncall.contacts import check_address
 from sentinel.oncall.escalation import (
     Policy,
     PolicyError,
@@ -34,93 +33,11 @@ from sentinel.oncall.escalation import (
     page_key,
     recipients,
 )
-from sentinel.oncall.models import ContactMethod, Escalation, EventCursor, NotificationRule
+from sentinel.oncall.models import ContactMethod, Escalation, NotificationRule
 from sentinel.oncall.pages import build_page, build_pages
-from sentinel.storage.dialect import dialect_name, upsert_insert
+from sentinel.storage.dialect import dialect_name
 
 log = logging.getLogger("sentinel.oncall")
-CURSOR = "oncall.escalation"
-EVENT_KINDS = ("notify", "acknowledged", "resolved")
-HOLE_GRACE = timedelta(seconds=5)
-
-
-async def _locked_cursor(session: AsyncSession, name: str) -> EventCursor:
-    stmt = select(EventCursor).where(EventCursor.name == name)
-    if dialect_name(session) == "postgresql":
-        stmt = stmt.with_for_update()  # replicas take turns; nobody reads an event twice
-    cursor = (await session.scalars(stmt)).one_or_none()
-    if cursor is None:  # first run only: idle ticks must not write (SQLite has one writer)
-        insert = upsert_insert(session, EventCursor).values(name=name, last_event_id=0)
-        await session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
-        cursor = (await session.scalars(stmt)).one()
-    return cursor
-
-
-async def consume_events(
-    session: AsyncSession,
-    now: datetime,
-    batch: int = 1000,
-    settings: NotifySettings | None = None,
-    secret: str | None = None,
-) -> int:
-    """Start and stop escalations from the alert event log; returns events read. With a
-    secret (to sign the message's links), a route's `channels` ("slack:#ops",
-    "email:ops@example.com") are also notified once per `notify` event of an open group."""
-    cursor = await _locked_cursor(session, CURSOR)
-    events = list(
-        (
-            await session.scalars(
-                select(AlertEvent)
-                .where(AlertEvent.id > cursor.last_event_id)
-                .order_by(AlertEvent.id)
-                .limit(batch)
-            )
-        ).all()
-    )
-    events = before_recent_hole(events, cursor.last_event_id, datetime.now(UTC))
-    if not events:
-        return 0
-    policies: dict[int, Policy] | None = None
-    notified = {e.group_id for e in events if e.kind == "notify" and e.group_id is not None}
-    known: dict[int, Escalation | None] = dict.fromkeys(notified)
-    if notified:
-        for row in await session.scalars(
-            select(Escalation).where(Escalation.group_id.in_(notified))
-        ):
-            known[row.group_id] = row
-    for event in events:
-        if event.group_id is None or event.kind not in EVENT_KINDS:
-            continue
-        if event.kind == "notify":
-            if policies is None and event.detail.get("escalation_policy_id"):
-                policies = await service.all_policies(session)
-            started = await start(session, event.group_id, event.detail, now, policies, known)
-            if started is not None:
-                known[event.group_id] = started
-            if secret is not None and event.detail.get("channels"):
-                await notify_channels(session, event, now, settings or NotifySettings(), secret)
-        else:
-            await stop_if_done(session, event.group_id, now, event.actor or "system")
-    cursor.last_event_id, cursor.updated_at = events[-1].id, now
-    return len(events)
-
-
-def before_recent_hole(events: list[AlertEvent], last_id: int, wall: datetime) -> list[AlertEvent]:
-    """The events up to the first gap in ids that is younger than HOLE_GRACE.
-
-    On PostgreSQL ids are taken when a row is inserted, not when its transaction commits:
-    a slow transaction may commit id 100 after id 101 is visible. A cursor that moved past
-    101 would never see 100, so reading stops at a gap until it is HOLE_GRACE old (then the
-    id is taken to be lost to a rollback). The first read (cursor 0) has no gap to mind."""
-    usable: list[AlertEvent] = []
-    expected = last_id + 1
-    for event in events:
-        first_ever = last_id == 0 and not usable
-        if event.id != expected and not first_ever and wall - event.at < HOLE_GRACE:
-            break
-        usable.append(event)
-        expected = event.id + 1
-    return usable
 
 
 async def start(
@@ -323,7 +240,7 @@ async def page_user(
     if user_id not in contacts:
         contacts[user_id] = await _targets(session, user_id)
     targets = contacts[user_id]
-    key = page_key(escalation.group_id, escalation.id, step_index, user_id)
+    key = page_key(escalation.group_id, escalation.id, escalation.started_at, step_index, user_id)
     rows = [
         {
             "idempotency_key": f"{key}:{method.id}:{delay:g}",
@@ -369,37 +286,3 @@ async def _targets(session: AsyncSession, user_id: int) -> list[tuple[float, Con
         )
         targets = [(0.0, m) for m in methods]
     return targets
-
-
-async def notify_channels(
-    session: AsyncSession, event: AlertEvent, now: datetime, settings: NotifySettings, secret: str
-) -> int:
-    """Queue the group's message to each `kind:address` channel of its route, keyed by the
-    notify event so each channel hears about each notification exactly once."""
-    if event.group_id is None or event.detail.get("group_status", "open") != "open":
-        return 0
-    rows = []
-    page: Page | None = None
-    for channel in event.detail.get("channels") or []:
-        kind, _, address = str(channel).partition(":")
-        if check_address(kind, address) is not None:
-            log.warning("route channel skipped", extra={"channel": channel})
-            continue
-        page = page or await build_page(session, event.group_id, now, settings, secret)
-        rows.append(
-            {
-                "idempotency_key": f"channel:{event.group_id}:{event.id}:{channel}"[:200],
-                "group_id": event.group_id,
-                "channel": kind,
-                "address": address,
-                "payload": page.to_json(),
-                "status": "pending",
-                "attempts": 0,
-                "max_attempts": settings.max_attempts,
-                "cancel_on_ack": False,
-                "next_attempt_at": now,
-                "due_at": now,
-                "created_at": now,
-            }
-        )
-    return await outbox.enqueue(session, rows)

@@ -156,6 +156,11 @@ def recipients(
     return list(dict.fromkeys(users))
 
 
-def page_key(group_id: int, escalation_id: int, step_index: int, user_id: int) -> str:
-    """The idempotency key of one page: one per escalation step per person."""
-    return f"page:{group_id}:{escalation_id}:{step_index}:{user_id}"
+def page_key(
+    group_id: int, escalation_id: int, started_at: datetime, step_index: int, user_id: int
+) -> str:
+    """The idempotency key of one page: one per escalation step per person. The escalation
+    is named by id and start (ms): a group that resolves and fires again gets a new
+    escalation, and SQLite hands the deleted row's id out again."""
+    started = int(started_at.timestamp() * 1000)
+    return f"page:{group_id}:{escalation_id}.{started}:{step_index}:{user_id}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from sentinel.notify import outbox
 from sentinel.notify.config import NotifySettings
-from sentinel.oncall import engine
+from sentinel.oncall import consumer, engine
 from sentinel.storage.engine import Database
 from sentinel.worker.registry import JobContext, JobRegistry
 
@@ -27,7 +27,7 @@ async def escalate_and_deliver(
     Returns steps run plus messages sent (0 = idle)."""
     work = 0
     async with db.transaction() as session:
-        await engine.consume_events(session, clock(), settings=settings, secret=secret)
+        await consumer.consume_events(session, clock(), settings=settings, secret=secret)
     for _ in range(MAX_ROUNDS):  # zero-wait steps chain on within one tick
         async with db.transaction() as session:
             ran = await engine.run_due_steps(session, clock(), settings, secret)

@@ -1,0 +1,115 @@
+"""The on-call reader of the alert event log.
+
+`consume_events` reads alert_events after this consumer's cursor (locked row, so replicas
+take turns): a group's `notify` event starts its escalation with the policy's chain frozen
+onto it (and tells the route's channels); `acknowledged`/`resolved` stop it, and a group
+that has resolved sends its one "resolved" notice to everybody who heard about it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.alerting.models import AlertEvent
+from sentinel.notify.config import NotifySettings
+from sentinel.oncall import notices, service
+from sentinel.oncall.engine import start, stop_if_done
+from sentinel.oncall.escalation import Policy
+from sentinel.oncall.models import Escalation, EventCursor
+from sentinel.storage.dialect import dialect_name, upsert_insert
+
+CURSOR = "oncall.escalation"
+EVENT_KINDS = ("notify", "acknowledged", "resolved")
+HOLE_GRACE = timedelta(seconds=5)
+
+
+async def _locked_cursor(session: AsyncSession, name: str) -> EventCursor:
+    stmt = select(EventCursor).where(EventCursor.name == name)
+    if dialect_name(session) == "postgresql":
+        stmt = stmt.with_for_update()  # replicas take turns; nobody reads an event twice
+    cursor = (await session.scalars(stmt)).one_or_none()
+    if cursor is None:  # first run only: idle ticks must not write (SQLite has one writer)
+        insert = upsert_insert(session, EventCursor).values(name=name, last_event_id=0)
+        await session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        cursor = (await session.scalars(stmt)).one()
+    return cursor
+
+
+async def consume_events(
+    session: AsyncSession,
+    now: datetime,
+    batch: int = 1000,
+    settings: NotifySettings | None = None,
+    secret: str | None = None,
+) -> int:
+    """Start and stop escalations from the alert event log; returns events read. With a
+    secret (to sign the message's links), a route's `channels` ("slack:#ops",
+    "email:ops@example.com") are also notified once per `notify` event of an open group,
+    and a resolved group's pages and channels get their resolved notice."""
+    cursor = await _locked_cursor(session, CURSOR)
+    events = list(
+        (
+            await session.scalars(
+                select(AlertEvent)
+                .where(AlertEvent.id > cursor.last_event_id)
+                .order_by(AlertEvent.id)
+                .limit(batch)
+            )
+        ).all()
+    )
+    events = before_recent_hole(events, cursor.last_event_id, datetime.now(UTC))
+    if not events:
+        return 0
+    notify = settings or NotifySettings()
+    policies: dict[int, Policy] | None = None
+    notified = {e.group_id for e in events if e.kind == "notify" and e.group_id is not None}
+    known: dict[int, Escalation | None] = dict.fromkeys(notified)
+    if notified:
+        for row in await session.scalars(
+            select(Escalation).where(Escalation.group_id.in_(notified))
+        ):
+            known[row.group_id] = row
+    resolved_seen: set[int] = set()  # live state is read: once per group and batch is enough
+    for event in events:
+        if event.group_id is None or event.kind not in EVENT_KINDS:
+            continue
+        if event.kind == "notify":
+            if policies is None and event.detail.get("escalation_policy_id"):
+                policies = await service.all_policies(session)
+            started = await start(session, event.group_id, event.detail, now, policies, known)
+            if started is not None:
+                known[event.group_id] = started
+            if secret is not None and event.detail.get("channels"):
+                await notices.notify_channels(session, event, now, notify, secret)
+            resolved_seen.discard(event.group_id)
+        elif event.kind == "acknowledged":
+            await stop_if_done(session, event.group_id, now, event.actor or "system")
+        elif event.group_id not in resolved_seen:
+            resolved_seen.add(event.group_id)
+            who = event.actor or "system"
+            await stop_if_done(session, event.group_id, now, who)
+            if secret is not None:
+                await notices.notify_resolved(session, event.group_id, now, notify, secret, who)
+    cursor.last_event_id, cursor.updated_at = events[-1].id, now
+    return len(events)
+
+
+def before_recent_hole(events: list[AlertEvent], last_id: int, wall: datetime) -> list[AlertEvent]:
+    """The events up to the first gap in ids that is younger than HOLE_GRACE.
+
+    On PostgreSQL ids are taken when a row is inserted, not when its transaction commits:
+    a slow transaction may commit id 100 after id 101 is visible. A cursor that moved past
+    101 would never see 100, so reading stops at a gap until it is HOLE_GRACE old (then the
+    id is taken to be lost to a rollback). The first read (cursor 0) has no gap to mind."""
+    usable: list[AlertEvent] = []
+    expected = last_id + 1
+    for event in events:
+        first_ever = last_id == 0 and not usable
+        if event.id != expected and not first_ever and wall - event.at < HOLE_GRACE:
+            break
+        usable.append(event)
+        expected = event.id + 1
+    return usable
