@@ -123,7 +123,7 @@ async def test_log_pattern_rules_by_id_and_on_a_new_pattern(
     by_id = await make_rule(
         client,
         admin_headers,
-        name="DiskFullLines",
+        name="LoginLines",
         source="log_pattern_count",
         params={"pattern_id": login, "window_s": 300},
         threshold=4,
@@ -156,13 +156,13 @@ async def test_log_pattern_rules_by_id_and_on_a_new_pattern(
     assert await rule_state(client, admin_headers, appeared) == ("firing", 1)
     await tick(db, t1 + timedelta(seconds=31))
     assert await rule_state(client, admin_headers, by_id) == ("firing", 5)
-    assert await alert_statuses(client, admin_headers, "DiskFullLines") == ["firing"]
+    assert await alert_statuses(client, admin_headers, "LoginLines") == ["firing"]
     assert await alert_statuses(client, admin_headers, "NewErrorPattern") == ["firing"]
 
     await tick(db, t1 + timedelta(seconds=400))
     assert await rule_state(client, admin_headers, by_id) == ("normal", 0)
     assert await rule_state(client, admin_headers, appeared) == ("normal", 0)
-    assert await alert_statuses(client, admin_headers, "DiskFullLines") == ["resolved"]
+    assert await alert_statuses(client, admin_headers, "LoginLines") == ["resolved"]
     assert await alert_statuses(client, admin_headers, "NewErrorPattern") == ["resolved"]
     assert await history(client, admin_headers, by_id) == [
         ("normal", "pending"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -16,13 +17,13 @@ from sentinel.alerting.gate import alerting_settings, ingest_batch
 from sentinel.alerting.lifecycle import refresh_mutes
 from sentinel.alerting.matchers import Matcher as LabelMatcher
 from sentinel.alerting.matchers import MatcherError, matches_all, parse_matchers
-from sentinel.alerting.models import Alert, AlertGroup, Silence
+from sentinel.alerting.models import AlertGroup, Silence
 from sentinel.alerting.settings_routes import expire, silence_by_uid
-from sentinel.alerting.severity import OPEN_STATUSES
 from sentinel.alerting.store import silence_matchers, silence_rule
 from sentinel.api.deps import Ingester, Reader, Responder, SessionDep
 from sentinel.api.errors import BadRequest
 from sentinel.auth import audit
+from sentinel.ingest.alertmanager import views
 from sentinel.ingest.alertmanager.wire import (
     PostableSilence,
     WebhookMessage,
@@ -68,54 +69,52 @@ def _filters(filters: list[str] | None) -> list[LabelMatcher]:
         raise BadRequest(f"bad filter: {exc}") from None
 
 
+def _view_filters(
+    filter: list[str] | None, receiver: str | None, active: bool, silenced: bool, inhibited: bool
+) -> views.Filters:
+    try:
+        pattern = views.receiver_pattern(receiver)
+    except re.error as exc:
+        raise BadRequest(f"failed to parse receiver param: {exc}") from None
+    return views.Filters(_filters(filter), pattern, active, silenced, inhibited)
+
+
+ReceiverQ = Annotated[
+    str | None, Query(description="A regex matching receivers (anchored, as Alertmanager's).")
+]
+
+
 @router.get("/api/v2/alerts")
 async def get_alerts(
     _: Reader,
     session: SessionDep,
     filter: Filters = None,
+    receiver: ReceiverQ = None,
+    active: bool = True,
+    silenced: bool = True,
+    inhibited: bool = True,
+    unprocessed: bool = True,
+) -> list[dict[str, Any]]:
+    """Open alerts in Alertmanager's gettableAlert shape (`unprocessed` is accepted for
+    amtool; Sentinel routes an alert before answering, so none is ever unprocessed)."""
+    chosen = _view_filters(filter, receiver, active, silenced, inhibited)
+    return await views.alerts_view(session, chosen)
+
+
+@router.get("/api/v2/alerts/groups")
+async def get_alert_groups(
+    _: Reader,
+    session: SessionDep,
+    filter: Filters = None,
+    receiver: ReceiverQ = None,
     active: bool = True,
     silenced: bool = True,
     inhibited: bool = True,
 ) -> list[dict[str, Any]]:
-    """Open alerts in Alertmanager's gettableAlert shape."""
-    matchers = _filters(filter)
-    rows = (
-        await session.execute(
-            select(Alert, AlertGroup.receiver)
-            .outerjoin(AlertGroup, AlertGroup.id == Alert.group_id)
-            .where(Alert.status.in_(OPEN_STATUSES))
-            .order_by(Alert.id)
-            .limit(10_000)
-        )
-    ).all()
-    out = []
-    for alert, receiver in rows:
-        if not matches_all(matchers, alert.labels):
-            continue
-        muted = alert.muted_by or ""
-        silenced_by = [muted.split(":", 1)[1]] if muted.startswith("silence:") else []
-        inhibited_by = [muted.split(":", 1)[1]] if muted.startswith("inhibition:") else []
-        state = "suppressed" if muted else "active"
-        if (
-            (state == "active" and not active)
-            or (silenced_by and not silenced)
-            or (inhibited_by and not inhibited)
-        ):
-            continue
-        out.append(
-            {
-                "labels": alert.labels,
-                "annotations": alert.annotations,
-                "startsAt": iso(alert.starts_at),
-                "endsAt": iso(alert.ends_at or alert.last_seen_at),
-                "updatedAt": iso(alert.updated_at),
-                "generatorURL": alert.generator_url,
-                "fingerprint": alert.fingerprint,
-                "receivers": [{"name": receiver or "default"}],
-                "status": {"state": state, "silencedBy": silenced_by, "inhibitedBy": inhibited_by},
-            }
-        )
-    return out
+    """Alert groups as Alertmanager's alertGroup: {labels, receiver: {name}, alerts}, one
+    per group Sentinel's routing and grouping put open alerts in."""
+    chosen = _view_filters(filter, receiver, active, silenced, inhibited)
+    return await views.groups_view(session, chosen)
 
 
 def _gettable(row: Silence, now: datetime) -> dict[str, Any]:

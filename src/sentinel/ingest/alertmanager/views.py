@@ -1,0 +1,188 @@
+"""Open alerts and their groups in Alertmanager's API v2 shapes (gettableAlert,
+alertGroup), with Alertmanager's filters: label matchers, a receiver regex (anchored),
+and active / silenced / inhibited.
+
+An alert sits in the group of every route it took: its primary group (alerts.group_id)
+and, for routes matched through `continue`, the groups its `grouped` events name since it
+last fired. Its `receivers` are those of all its groups, as Alertmanager lists every
+route's receiver.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sentinel.alerting.matchers import Matcher, matches_all
+from sentinel.alerting.models import Alert, AlertEvent, AlertGroup
+from sentinel.alerting.severity import OPEN_STATUSES
+from sentinel.ingest.alertmanager.wire import iso
+
+MAX_ALERTS = 10_000
+DEFAULT_RECEIVER = "default"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Alertmanager's query parameters for GET /alerts and /alerts/groups."""
+
+    matchers: Sequence[Matcher] = ()
+    receiver: re.Pattern[str] | None = None
+    active: bool = True
+    silenced: bool = True
+    inhibited: bool = True
+
+
+def receiver_pattern(text: str | None) -> re.Pattern[str] | None:
+    """Alertmanager anchors the receiver regex: ^(?:text)$; an empty one is no filter (its
+    clients leave an empty receiver out). Raises re.error."""
+    return re.compile(f"^(?:{text})$") if text else None
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str  # active | suppressed
+    silenced_by: list[str]
+    inhibited_by: list[str]
+
+
+def status_of(alert: Alert) -> Status:
+    muted = alert.muted_by or ""
+    kind, _, ref = muted.partition(":")
+    return Status(
+        "suppressed" if muted else "active",
+        [ref] if kind == "silence" else [],
+        [ref] if kind == "inhibition" else [],
+    )
+
+
+def shown(alert: Alert, filters: Filters) -> bool:
+    """Alertmanager's alertFilter: state flags, then the label matchers."""
+    st = status_of(alert)
+    if st.state == "active" and not filters.active:
+        return False
+    if st.silenced_by and not filters.silenced:
+        return False
+    if st.inhibited_by and not filters.inhibited:
+        return False
+    return matches_all(filters.matchers, alert.labels)
+
+
+def gettable_alert(alert: Alert, receivers: Sequence[str]) -> dict[str, Any]:
+    st = status_of(alert)
+    out: dict[str, Any] = {
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "startsAt": iso(alert.starts_at),
+        "endsAt": iso(alert.ends_at or alert.last_seen_at),
+        "updatedAt": iso(alert.updated_at),
+        "fingerprint": alert.fingerprint,
+        "receivers": [{"name": r} for r in receivers],
+        "status": {"state": st.state, "silencedBy": st.silenced_by, "inhibitedBy": st.inhibited_by},
+    }
+    if alert.generator_url:  # Alertmanager leaves an empty one out
+        out["generatorURL"] = alert.generator_url
+    return out
+
+
+async def open_alerts(session: AsyncSession) -> list[Alert]:
+    stmt = select(Alert).where(Alert.status.in_(OPEN_STATUSES)).order_by(Alert.id)
+    return list((await session.scalars(stmt.limit(MAX_ALERTS))).all())
+
+
+async def memberships(session: AsyncSession, alerts: Sequence[Alert]) -> dict[int, list[int]]:
+    """The groups each open alert is in now: its primary group first, then the groups of
+    the `continue` routes it took since it last fired."""
+    out: dict[int, list[int]] = {
+        a.id: [a.group_id] if a.group_id is not None else [] for a in alerts
+    }
+    if not alerts:
+        return out
+    fired = (
+        select(AlertEvent.alert_id, func.max(AlertEvent.at).label("fired_at"))
+        .join(Alert, Alert.id == AlertEvent.alert_id)
+        .where(Alert.status.in_(OPEN_STATUSES), AlertEvent.kind == "fired")
+        .group_by(AlertEvent.alert_id)
+        .subquery()
+    )
+    stmt = (
+        select(AlertEvent.alert_id, AlertEvent.group_id)
+        .join(fired, fired.c.alert_id == AlertEvent.alert_id)
+        .where(AlertEvent.kind == "grouped", AlertEvent.at >= fired.c.fired_at)
+        .order_by(AlertEvent.id)
+    )
+    for alert_id, group_id in (await session.execute(stmt)).all():
+        groups = out.get(alert_id) if alert_id is not None else None
+        if groups is not None and group_id is not None and group_id not in groups:
+            groups.append(group_id)
+    return out
+
+
+async def groups_by_id(session: AsyncSession, ids: set[int]) -> dict[int, AlertGroup]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(AlertGroup).where(AlertGroup.id.in_(sorted(ids))))
+    return {g.id: g for g in rows.all()}
+
+
+def _receivers(
+    group_ids: list[int], groups: dict[int, AlertGroup], only: re.Pattern[str] | None = None
+) -> list[str]:
+    names = [groups[g].receiver for g in group_ids if g in groups]
+    if only is not None:  # the groups view lists only the receivers the filter keeps
+        names = [n for n in names if only.match(n)]
+    return list(dict.fromkeys(names)) or [DEFAULT_RECEIVER]
+
+
+async def alerts_view(session: AsyncSession, filters: Filters) -> list[dict[str, Any]]:
+    """GET /api/v2/alerts: open alerts, sorted by fingerprint as Alertmanager does."""
+    alerts = await open_alerts(session)
+    member = await memberships(session, alerts)
+    groups = await groups_by_id(session, {g for ids in member.values() for g in ids})
+    out = []
+    for alert in sorted(alerts, key=lambda a: a.fingerprint):
+        receivers = _receivers(member[alert.id], groups)
+        if filters.receiver is not None and not any(filters.receiver.match(r) for r in receivers):
+            continue
+        if shown(alert, filters):
+            out.append(gettable_alert(alert, receivers))
+    return out
+
+
+async def groups_view(session: AsyncSession, filters: Filters) -> list[dict[str, Any]]:
+    """GET /api/v2/alerts/groups: every group holding an open alert that passes the
+    filters, as {labels, receiver: {name}, alerts: [gettableAlert]}; groups whose
+    receiver does not match the regex, or with no alert left, are left out."""
+    alerts = await open_alerts(session)
+    member = await memberships(session, alerts)
+    groups = await groups_by_id(session, {g for ids in member.values() for g in ids})
+    held: dict[int, list[Alert]] = {}
+    for alert in alerts:
+        for group_id in member[alert.id]:
+            held.setdefault(group_id, []).append(alert)
+    out: list[tuple[list[tuple[str, str]], str, dict[str, Any]]] = []
+    for group_id, members in held.items():
+        group = groups.get(group_id)
+        if group is None:
+            continue
+        if filters.receiver is not None and not filters.receiver.match(group.receiver):
+            continue
+        visible = sorted((a for a in members if shown(a, filters)), key=lambda a: a.fingerprint)
+        if not visible:
+            continue
+        body = {
+            "labels": group.labels,
+            "receiver": {"name": group.receiver},
+            "alerts": [
+                gettable_alert(a, _receivers(member[a.id], groups, filters.receiver))
+                for a in visible
+            ],
+        }
+        out.append((sorted(group.labels.items()), group.receiver, body))
+    # Alertmanager's order: by group labels, then receiver.
+    return [body for *_, body in sorted(out, key=lambda g: (g[0], g[1]))]
