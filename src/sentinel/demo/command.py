@@ -104,8 +104,18 @@ async def mint_admin_key(settings: Settings) -> str:
         await db.dispose()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
+    import signal
+
+    # Ctrl+C and a plain kill both end the demo (and the server it started) cleanly, even
+    # when a shell started this process with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     from sentinel.demo.client import ApiError
     from sentinel.demo.runner import DemoOptions
@@ -137,6 +147,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             history_ns=history_ns,
             seed=args.seed,
             rate_per_s=args.rate,
+            server_alive=(lambda: server.poll() is None) if server is not None else None,
         )
         return run_demo(options, print)
     except ApiError as exc:

@@ -32,6 +32,7 @@ class DemoOptions:
     seed: int = 42
     rate_per_s: float = 2.0
     incident_wait_s: float = 30.0
+    server_alive: Callable[[], bool] | None = None  # set when the demo started the server
 
 
 @dataclass
@@ -78,13 +79,14 @@ def send_batch(client: SentinelClient, batch: Batch) -> Sent:
 
 def send_history(client: SentinelClient, timeline: Timeline, say: Say) -> Sent:
     total = Sent()
+    began = time.monotonic()
     for start in range(timeline.start_ns, timeline.now_ns, CHUNK):
         total.add(
             send_batch(client, generate(timeline, start, min(start + CHUNK, timeline.now_ns)))
         )
     say(
         f"  history: {total.spans} spans and {total.logs} log records in {total.requests} "
-        f"OTLP requests ({total.rejected} rejected)"
+        f"OTLP requests ({total.rejected} rejected) in {time.monotonic() - began:.1f} s"
     )
     return total
 

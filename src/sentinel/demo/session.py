@@ -121,7 +121,10 @@ def live(client: SentinelClient, state: DemoState, options: DemoOptions, say: Sa
                 send_failure_alerts(client, state, now, now + LIVE_ALERT_TTL)
                 ensure_incident(client, state, options.incident_wait_s, say)
         except (httpx.HTTPError, ApiError) as exc:
+            if options.server_alive is not None and not options.server_alive():
+                raise ApiError("the server this demo started has stopped") from exc
             say(f"  live: {exc} (retrying)")
+            time.sleep(4.0)
             continue
         if time.monotonic() >= next_report:
             next_report = time.monotonic() + 60
