@@ -53,6 +53,11 @@ class Recorder(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def loopback() -> Iterator[str]:
+    yield from recorder_server()
+
+
+def recorder_server() -> Iterator[str]:
+    """A loopback HTTP server recording the calls in Recorder.calls; yields its URL."""
     Recorder.calls = []
     Recorder.arrived.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)

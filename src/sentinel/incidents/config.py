@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sentinel.incidents.hostguard import AllowList, parse_allow_list
 
 
 class IncidentSettings(BaseSettings):
@@ -24,3 +26,24 @@ class IncidentSettings(BaseSettings):
     gap_settle_seconds: float = Field(10.0, ge=0)
     # Runbook HTTP steps: the default and the longest allowed timeout.
     runbook_timeout_seconds: float = Field(10.0, gt=0, le=300)
+
+
+class RunbookSettings(BaseSettings):
+    """SENTINEL_RUNBOOK_*: where runbook HTTP steps may go (see hostguard.py)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SENTINEL_RUNBOOK_", env_file=".env", extra="ignore"
+    )
+
+    # Comma separated: `*.internal`, `10.0.0.0/8`, `localhost:8080`, `[::1]:8080`, `*`.
+    # Empty: every host. Link-local and metadata addresses are denied either way.
+    allowed_hosts: str = ""
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _patterns(cls, value: str) -> str:
+        parse_allow_list(value)  # a bad pattern stops the server at start, with its name
+        return value
+
+    def allow_list(self) -> AllowList:
+        return AllowList(parse_allow_list(self.allowed_hosts))

@@ -16,6 +16,7 @@ from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
 from sentinel.incidents import runbook_schemas as rs
 from sentinel.incidents import runbooks, service
+from sentinel.incidents.config import RunbookSettings
 from sentinel.incidents.models import Runbook, RunbookRun
 
 router = APIRouter(tags=["incidents"])
@@ -46,6 +47,7 @@ async def create_runbook(
 ) -> rs.RunbookOut:
     """A Markdown runbook attached to services and alert names, with automated HTTP steps
     (templated url/headers/body, secret headers stored encrypted, optional approval)."""
+    runbooks.check_literal_hosts(body.steps, RunbookSettings().allow_list())
     await _unique(session, body.name, None)
     now = datetime.now(UTC)
     row = Runbook(
@@ -73,6 +75,7 @@ async def replace_runbook(
     runbook_id: int, body: rs.RunbookIn, principal: Writer, session: SessionDep, auth: AuthConfigDep
 ) -> rs.RunbookOut:
     row = await _runbook(session, runbook_id)
+    runbooks.check_literal_hosts(body.steps, RunbookSettings().allow_list())
     await _unique(session, body.name, runbook_id)
     row.steps = runbooks.stored_steps(body.steps, list(row.steps), auth.jwt_secret)
     row.name, row.markdown = body.name, body.markdown
@@ -102,7 +105,12 @@ async def incident_runbooks(
     "/api/incidents/{incident_id}/runbooks/{runbook_id}/steps/{step}/run",
     response_model=rs.RunOut,
     status_code=201,
-    responses={422: {"description": "The step's templates reference a missing field."}},
+    responses={
+        422: {
+            "description": "The step's templates reference a missing field, or its host is "
+            "not allowed (SENTINEL_RUNBOOK_ALLOWED_HOSTS; link-local/metadata addresses never)."
+        }
+    },
 )
 async def run_step(
     incident_id: int,
@@ -136,6 +144,8 @@ async def run_step(
         session, principal, "runbook.run", "incident", incident_id, {"run": run.id, "step": step}
     )
     out = runbooks.run_out(run)
+    if run.status == "blocked":
+        return _blocked_problem(out)
     if run.status == "failed" and run.response_status is None and not run.request:
         # Not raised: the failed run and its timeline entry must commit.
         response: JSONResponse = problem_response(
@@ -179,12 +189,25 @@ async def _decide(
     return runbooks.run_out(run)
 
 
-@router.post("/api/incidents/{incident_id}/runbook-runs/{run_id}/approve", response_model=rs.RunOut)
+def _blocked_problem(out: rs.RunOut) -> JSONResponse:
+    """A blocked run as a 422 (returned, not raised: the run and its entry must commit)."""
+    return problem_response(
+        422, out.error, slug="runbook-host-denied", extra={"run": out.model_dump(mode="json")}
+    )
+
+
+@router.post(
+    "/api/incidents/{incident_id}/runbook-runs/{run_id}/approve",
+    response_model=rs.RunOut,
+    responses={422: {"description": "The step's host is not allowed (the run is blocked)."}},
+)
 async def approve_run(
     incident_id: int, run_id: int, principal: Responder, session: SessionDep, auth: AuthConfigDep
-) -> rs.RunOut:
-    """Approve a step awaiting approval: it runs now, rendered from the current incident."""
-    return await _decide(incident_id, run_id, True, principal, session, auth.jwt_secret)
+) -> Any:
+    """Approve a step awaiting approval: it runs now, rendered from the current incident
+    and checked against the host allow-list again."""
+    out = await _decide(incident_id, run_id, True, principal, session, auth.jwt_secret)
+    return _blocked_problem(out) if out.status == "blocked" else out
 
 
 @router.post("/api/incidents/{incident_id}/runbook-runs/{run_id}/reject", response_model=rs.RunOut)

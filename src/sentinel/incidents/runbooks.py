@@ -15,12 +15,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.api.errors import BadRequest, Conflict, NotFound
+from sentinel.api.errors import BadRequest, Conflict, NotFound, Problem
 from sentinel.incidents import runbook_schemas as rs
 from sentinel.incidents import secrets, store, templating, timeline
+from sentinel.incidents.config import RunbookSettings
+from sentinel.incidents.hostguard import AllowList, HostDenied
 from sentinel.incidents.insights import alert_rows
 from sentinel.incidents.models import Incident, Runbook, RunbookRun
-from sentinel.incidents.runbook_calls import CallResult, perform, render_call, shown
+from sentinel.incidents.runbook_calls import (
+    CallResult,
+    guard,
+    perform,
+    render_call,
+    shown,
+    target,
+)
 
 # Runs being approved in this process, per database: on SQLite (one process) this stops
 # two approvers from making the call twice; on PostgreSQL the run row is locked instead.
@@ -47,6 +56,29 @@ def stored_steps(
                 sealed[header] = secrets.seal(server_secret, value)
         out.append({**step.model_dump(exclude={"secret_headers"}), "secret_headers": sealed})
     return out
+
+
+def check_literal_hosts(steps: list[rs.StepIn], allow: AllowList) -> None:
+    """Refuse (422) a step whose URL names its host literally (no template in
+    scheme://host:port) when the allow-list can never let that host be called."""
+    errors = []
+    for i, step in enumerate(steps):
+        scheme, sep, rest = step.url.partition("://")
+        authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if not sep or "{{" in scheme or "{{" in authority or "{%" in authority:
+            continue  # decided when the step runs, on the rendered URL
+        try:
+            host, port = target(f"{scheme}://{authority}/")
+            allow.check_literal(host, port)
+        except (ValueError, HostDenied) as exc:
+            errors.append({"field": f"body.steps.{i}.url", "message": str(exc), "type": "host"})
+    if errors:
+        raise Problem(
+            "Runbook steps may not call: " + " ".join(e["message"] for e in errors),
+            status=422,
+            slug="runbook-host-denied",
+            errors=errors,
+        )
 
 
 def runbook_out(row: Runbook) -> rs.RunbookOut:
@@ -153,6 +185,32 @@ async def _finish(
     )
 
 
+async def _blocked(
+    session: AsyncSession,
+    incident: Incident,
+    runbook: Runbook,
+    run: RunbookRun,
+    exc: HostDenied,
+    author: str,
+    now: datetime,
+) -> None:
+    run.status, run.error, run.finished_at = "blocked", f"Host not allowed: {exc}", now
+    if run.id is None:
+        session.add(run)
+        await session.flush()
+    await timeline.add_entry(
+        session,
+        incident,
+        "runbook",
+        author,
+        f"Runbook {runbook.name!r} step {run.step!r} blocked: {exc}",
+        now,
+        run_id=run.id,
+        status="blocked",
+        url=run.request.get("url"),
+    )
+
+
 async def start_run(
     session: AsyncSession,
     incident: Incident,
@@ -162,8 +220,10 @@ async def start_run(
     author: str,
     server_secret: str,
     now: datetime,
+    allow: AllowList | None = None,
 ) -> RunbookRun:
     """Run (or dry-run, or park for approval) one step; always leaves a run and an entry.
+    A host the allow-list refuses leaves a `blocked` run (dry runs are checked too).
 
     Nothing is written before the HTTP call: on SQLite a write would hold the database's
     one write lock for as long as the remote end takes to answer."""
@@ -198,6 +258,11 @@ async def start_run(
         )
         return run
     run.request = shown(call)
+    try:
+        await guard(call, allow or RunbookSettings().allow_list())
+    except HostDenied as exc:
+        await _blocked(session, incident, runbook, run, exc, author, now)
+        return run
     if dry_run or step.get("requires_approval"):
         session.add(run)
         await session.flush()
@@ -244,8 +309,10 @@ async def decide(
     author: str,
     server_secret: str,
     now: datetime,
+    allow: AllowList | None = None,
 ) -> RunbookRun:
-    """Approve (and run, rendered afresh) or reject a step awaiting approval."""
+    """Approve (and run, rendered afresh and checked against the allow-list again) or
+    reject a step awaiting approval."""
     if run.status != "pending_approval":
         raise Conflict(f"Run {run.id} is {run.status}, not awaiting approval.")
     runbook = await session.get(Runbook, run.runbook_id)
@@ -283,6 +350,13 @@ async def decide(
             status="failed",
         )
         return run
+    run.request = shown(call)
+    try:
+        await guard(call, allow or RunbookSettings().allow_list())
+    except HostDenied as exc:
+        run.approved_by = author
+        await _blocked(session, incident, runbook, run, exc, author, now)
+        return run
     approving = _approving.setdefault(session.get_bind(), set())
     if run.id in approving:
         raise Conflict(f"Run {run.id} is being approved by someone else right now.")
@@ -292,7 +366,6 @@ async def decide(
     finally:
         approving.discard(run.id)
     run.approved_by = author
-    run.request = shown(call)
     await timeline.add_entry(
         session,
         incident,
