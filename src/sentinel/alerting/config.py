@@ -19,3 +19,8 @@ class AlertingSettings(BaseSettings):
     smart_group_window_seconds: float = Field(300.0, ge=0)
     smart_group_title_similarity: float = Field(0.8, ge=0, le=1)
     max_batch: int = Field(10_000, ge=1)
+    # Retention: lifecycle events and resolved occurrences older than this are deleted
+    # (never anything of an open alert, never an event a consumer has not read yet).
+    event_retention_days: float = Field(90.0, gt=0)
+    retention_batch: int = Field(5_000, ge=1, le=20_000)
+    retention_interval_seconds: float = Field(3600.0, gt=0)
