@@ -8,15 +8,25 @@ import hashlib
 import hmac
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sentinel.notify import slack, twiml
 from sentinel.notify.actions import parse_reply
-from sentinel.notify.links import BadLink, sign, twilio_signature, verify, webhook_signature
+from sentinel.notify.links import (
+    BadLink,
+    sign,
+    twilio_request_valid,
+    twilio_signature,
+    verify,
+    webhook_signature,
+)
 from sentinel.notify.message import Page, summarize
 from sentinel.oncall.contacts import check_address
+from tests.notify_receivers import slack_sign, twilio_sign
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=UTC)
 
@@ -155,3 +165,92 @@ def test_interactive_slack_buttons_carry_the_signed_tokens() -> None:
         ("sentinel_resolve", "tok-r"),
     ]
     assert all("url" not in b for b in buttons)
+
+
+# Twilio's published example (twilio-python's request-validator tests).
+TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
+TWILIO_FORM = [
+    ("CallSid", "CA1234567890ABCDE"),
+    ("Caller", "+14158675309"),
+    ("Digits", "1234"),
+    ("From", "+14158675309"),
+    ("To", "+18005551212"),
+]
+
+
+def test_twilio_signatures_match_twilios_published_vectors() -> None:
+    for sign_ in (twilio_sign, twilio_signature):
+        assert sign_("12345", TWILIO_URL, TWILIO_FORM) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        repeated = [("Sid", "CA123"), ("SidAccount", "AC123"), ("Digits", "5678")]
+        repeated.append(("Digits", "1234"))
+        assert sign_("12345", TWILIO_URL, repeated) == "IK+Dwps556ElfBT0I3Rgjkr1wJU="
+    assert twilio_request_valid("12345", TWILIO_URL, TWILIO_FORM, "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
+    # A proxy that shows the default port: Twilio signed the URL with or without it.
+    with_port = TWILIO_URL.replace(".com", ".com:443")
+    assert twilio_request_valid("12345", with_port, TWILIO_FORM, "RSOYDt4T1cUTdK1PDd93/VVr8B8=")
+    assert not twilio_request_valid(
+        "12345", TWILIO_URL, TWILIO_FORM[1:], "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    )
+    assert not twilio_request_valid(
+        "54321", TWILIO_URL, TWILIO_FORM, "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    )
+
+
+def test_keypad_tokens_only_work_at_the_keypad() -> None:
+    token = sign("secret", 7, "respond", T0 + timedelta(hours=1))
+    assert verify("secret", token, T0, allowed=("respond",)).group_id == 7
+    with pytest.raises(BadLink, match="unknown here"):
+        verify("secret", token, T0)  # not an acknowledge/resolve link
+    link = sign("secret", 7, "acknowledge", T0 + timedelta(hours=1))
+    with pytest.raises(BadLink, match="unknown here"):
+        verify("secret", link, T0, allowed=("respond",))
+
+
+def test_page_call_twiml_asks_for_one_key_and_escapes_what_it_reads() -> None:
+    page = Page(8, "Disk <full> & slow", "high", "db", "2 alert(s): A, B", 2, "a", "r")
+    document = twiml.call(page, "https://s/api/notify/twilio/voice/t?x=1&y=2")
+    root = ElementTree.fromstring(document)  # noqa: S314 - our own output
+    gathers = root.findall("Gather")
+    assert len(gathers) == 2
+    assert gathers[0].get("action") == "https://s/api/notify/twilio/voice/t?x=1&y=2"
+    assert gathers[0].get("numDigits") == "1" and gathers[0].get("method") == "POST"
+    said = gathers[0].findtext("Say") or ""
+    assert said.startswith("[HIGH] Disk <full> & slow (db). 2 alert(s): A, B.")
+    assert said.endswith("Press 1 to acknowledge, 2 to resolve.")
+
+
+# Slack's published example ("Verifying requests from Slack").
+SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+SLACK_BODY = (
+    b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&"
+    b"channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&"
+    b"command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2F"
+    b"commands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&"
+    b"trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+)
+SLACK_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+
+
+def test_slack_signatures_match_slacks_published_vector_within_the_replay_window() -> None:
+    assert slack.signature(SLACK_SECRET, "1531420618", SLACK_BODY) == SLACK_SIGNATURE
+    assert slack_sign(SLACK_SECRET, "1531420618", SLACK_BODY) == SLACK_SIGNATURE
+    slack.verify(SLACK_SECRET, "1531420618", SLACK_SIGNATURE, SLACK_BODY, 1531420618 + 299)
+    with pytest.raises(slack.BadSlackRequest, match="replay window"):
+        slack.verify(SLACK_SECRET, "1531420618", SLACK_SIGNATURE, SLACK_BODY, 1531420618 + 301)
+    with pytest.raises(slack.BadSlackRequest, match="does not match"):
+        slack.verify(SLACK_SECRET, "1531420618", SLACK_SIGNATURE, SLACK_BODY + b"x", 1531420618)
+    with pytest.raises(slack.BadSlackRequest, match="not a number"):
+        slack.verify(SLACK_SECRET, "", SLACK_SIGNATURE, SLACK_BODY, 1531420618)
+
+
+def test_a_pressed_page_says_who_acted_and_keeps_only_what_is_left_to_do() -> None:
+    page = Page(5, "T", "info", "", "s", 1, "https://s/x/tok-a", "https://s/x/tok-r")
+    message = page.slack(interactive=True)
+    acked = slack.updated_message(message, "acknowledge", "U1")
+    assert acked["replace_original"] is True and acked["text"] == "[INFO] T"
+    kinds = [b["type"] for b in acked["blocks"]]
+    assert kinds == ["section", "context", "actions"]
+    assert acked["blocks"][1]["elements"][0]["text"] == ":eyes: Acknowledged by <@U1>"
+    assert [e["action_id"] for e in acked["blocks"][2]["elements"]] == ["sentinel_resolve"]
+    resolved = slack.updated_message(acked, "resolve", "U2")
+    assert [b["type"] for b in resolved["blocks"]] == ["section", "context", "context"]

@@ -7,16 +7,19 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
-from xml.sax.saxutils import escape
 
 import aiosmtplib
 import httpx
 
+from sentinel.notify import twiml
 from sentinel.notify.config import NotifySettings
-from sentinel.notify.links import webhook_signature
+from sentinel.notify.links import RESPOND, sign, webhook_signature
 from sentinel.notify.message import Page
+
+KEYPAD_PATH = "/api/notify/twilio/voice/"
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,10 @@ class Senders:
             return Delivery(
                 False, None, "a Slack channel needs SENTINEL_NOTIFY_SLACK_BOT_TOKEN", False
             )
+        interactive = self.settings.slack_signing_secret is not None
         response = await self.http.post(
             self.settings.slack_api_url.rstrip("/") + "/chat.postMessage",
-            json={"channel": address, **page.slack()},
+            json={"channel": address, **page.slack(interactive)},
             headers={"Authorization": f"Bearer {token.get_secret_value()}"},
         )
         result = _http_result(response)
@@ -117,17 +121,18 @@ class Senders:
         form = {"To": address, "From": s.twilio_from}
         if channel == "sms":
             url, form["Body"] = f"{base}/Messages.json", page.sms()
-        else:
-            url = f"{base}/Calls.json"
-            say = escape(
-                f"{page.subject()}. {page.summary}. Press any key is not supported; "
-                "acknowledge from the message or the app."
-            )
-            form["Twiml"] = f"<Response><Say>{say}</Say></Response>"
+        else:  # the call asks for a key; Twilio posts it to the signed keypad URL
+            url, form["Twiml"] = f"{base}/Calls.json", twiml.call(page, self._keypad_url(page))
         response = await self.http.post(
             url, data=form, auth=(s.twilio_account_sid, s.twilio_auth_token.get_secret_value())
         )
         return _http_result(response)
+
+    def _keypad_url(self, page: Page) -> str:
+        s = self.settings
+        expires = datetime.now(UTC) + timedelta(minutes=s.link_ttl_minutes)
+        token = sign(self.secret, page.group_id, RESPOND, expires)
+        return f"{s.public_url.rstrip('/')}{KEYPAD_PATH}{token}"
 
     async def _webhook(self, address: str, page: Page, key: str) -> Delivery:
         body = json.dumps({**page.to_json(), "event": page.event, "idempotency_key": key}).encode()

@@ -34,6 +34,9 @@ class NotifySettings(BaseSettings):
 
     slack_api_url: str = "https://slack.com/api"
     slack_bot_token: SecretStr | None = None
+    # The Slack app's signing secret: with it, bot-token messages carry interactive buttons
+    # and /api/notify/slack/interactions accepts the presses (signed v0 requests).
+    slack_signing_secret: SecretStr | None = None
 
     twilio_base_url: str = "https://api.twilio.com"
     twilio_account_sid: str = ""

@@ -1,25 +1,25 @@
-"""Notification history, signed acknowledge/resolve links and Twilio's inbound SMS hook."""
+"""Notification history, signed acknowledge/resolve links, and (included) the inbound
+webhooks of Twilio and Slack."""
 
 from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from sentinel.api.deps import Reader, SessionDep, SettingsDep
 from sentinel.api.errors import Forbidden
 from sentinel.api.pagination import Page, PageParams, paginate
-from sentinel.notify import links
-from sentinel.notify.actions import act_on_group, parse_reply
-from sentinel.notify.config import NotifySettings
+from sentinel.notify import links, slack_routes, twilio_routes
+from sentinel.notify.actions import act_on_group
 from sentinel.notify.models import NotificationAttempt, OutboxMessage
 
 router = APIRouter(tags=["notifications"])
+router.include_router(twilio_routes.router)
+router.include_router(slack_routes.router)
 
 
 def now() -> datetime:
@@ -131,44 +131,3 @@ async def perform_action(token: str, settings: SettingsDep, session: SessionDep)
     who = f"link:user:{claim.user_id}" if claim.user_id else "signed link"
     changed = await act_on_group(session, claim.group_id, claim.action, who, now())
     return ActionResult(group_id=claim.group_id, action=claim.action, alerts_changed=changed)
-
-
-def _twiml(text: str) -> Response:
-    body = (
-        "<?xml version='1.0' encoding='UTF-8'?>"
-        f"<Response><Message>{escape(text)}</Message></Response>"
-    )
-    return Response(body, media_type="application/xml")
-
-
-@router.post("/api/notify/twilio/inbound", response_class=Response)
-async def twilio_inbound(request: Request, session: SessionDep) -> Response:
-    """Twilio's inbound SMS webhook (form-encoded From/Body): '<code> ack' or '<code> res'.
-    Requests are checked against X-Twilio-Signature when an auth token is configured, and
-    the sender must be a number this group paged."""
-    notify = NotifySettings()
-    form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
-    if notify.twilio_auth_token is not None:
-        url = notify.public_url.rstrip("/") + request.url.path
-        expected = links.twilio_signature(notify.twilio_auth_token.get_secret_value(), url, form)
-        if request.headers.get("X-Twilio-Signature", "") != expected:
-            raise Forbidden("The X-Twilio-Signature header does not match.")
-    sender = form.get("From", "")
-    parsed = parse_reply(form.get("Body", ""))
-    if parsed is None:
-        return _twiml("Reply '<code> ack' to acknowledge or '<code> res' to resolve.")
-    group_id, action = parsed
-    paged = await session.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.group_id == group_id,
-            OutboxMessage.channel == "sms",
-            OutboxMessage.address == sender,
-        )
-        .limit(1)
-    )
-    if paged is None:
-        return _twiml(f"This number was not paged for {group_id}.")
-    changed = await act_on_group(session, group_id, action, f"sms:{sender}", now())
-    done = "acknowledged" if action == "acknowledge" else "resolved"
-    return _twiml(f"Alert group {group_id} {done} ({changed} alert(s)).")
