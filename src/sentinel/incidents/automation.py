@@ -43,6 +43,8 @@ def policy_of(row: IncidentPolicy) -> policy.CreationPolicy:
         route_ids=tuple(row.route_ids),
         matchers=matchers,
         enabled=row.enabled,
+        policy_id=row.id,
+        auto_resolve_minutes=row.auto_resolve_minutes,
     )
 
 
@@ -58,7 +60,13 @@ async def policies(
         return [policy_of(r) for r in rows]
     if settings.default_min_severity == "off":
         return []
-    return [policy.CreationPolicy("default", min_severity=settings.default_min_severity)]
+    return [
+        policy.CreationPolicy(
+            "default",
+            min_severity=settings.default_min_severity,
+            auto_resolve_minutes=settings.default_auto_resolve_minutes or None,
+        )
+    ]
 
 
 class _OpenSet:
@@ -170,7 +178,13 @@ async def _on_routed(
         team_id=team_id if isinstance(team_id := event.detail.get("team_id"), int) else None,
     )
     incident = await service.create_incident(
-        session, body, AUTHOR, now, source="alert", reason=decision.reason
+        session,
+        body,
+        AUTHOR,
+        now,
+        source="alert",
+        reason=decision.reason,
+        policy_id=decision.policy.policy_id,
     )
     open_set.add(incident, alert, event.group_id)
     # Runbook auto-run steps make HTTP calls: a job of their own, after this commits.

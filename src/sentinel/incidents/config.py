@@ -19,6 +19,9 @@ class IncidentSettings(BaseSettings):
     # With no policy configured, alerts at least this severe open an incident;
     # "off" opens none until a policy exists.
     default_min_severity: str = Field("high", pattern="^(critical|high|medium|low|info|off)$")
+    # Incidents opened by the built-in default policy (no policy rows) resolve themselves
+    # once all their alerts have been resolved this many minutes; 0 = never (the default).
+    default_auto_resolve_minutes: float = Field(0.0, ge=0, le=10_080)
     # A later alert of the same service joins an incident opened at most this long ago.
     attach_window_seconds: float = Field(1800.0, ge=0)
     # PostgreSQL: an id gap in alert_events older than this is a rolled-back insert, not

@@ -32,8 +32,11 @@ async def statistics(
     session: AsyncSession, start: datetime, end: datetime, period: str
 ) -> schemas.IncidentStatistics:
     """MTTA and MTTR (mean, median, p90) and counts by severity, status, service and period
-    of the incidents that started in [start, end)."""
-    incidents = await store.started_between(session, start, end)
+    of the incidents that started in [start, end). An incident merged into another is
+    counted there, not twice."""
+    incidents = [
+        i for i in await store.started_between(session, start, end) if i.merged_into_id is None
+    ]
     mtta = [e for i in incidents if (e := elapsed(i.started_at, i.acknowledged_at)) is not None]
     mttr = [e for i in incidents if (e := elapsed(i.started_at, i.resolved_at)) is not None]
     by_service: Counter[str] = Counter()

@@ -36,6 +36,8 @@ class CreationPolicy:
     route_ids: tuple[int, ...] = ()  # empty: every route
     matchers: tuple[Matcher, ...] = ()
     enabled: bool = True
+    policy_id: int | None = None  # None: the built-in default
+    auto_resolve_minutes: float | None = None
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from sentinel.api.deps import Reader, Responder, SessionDep, get_database
+from sentinel.api.deps import Admin, Reader, Responder, SessionDep, get_database
 from sentinel.api.errors import BadRequest
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
 from sentinel.incidents import (
     action_items,
     insights,
+    operations,
     postmortem,
     responses,
     schemas,
@@ -126,6 +127,35 @@ async def stream_incident(
 @router.get("/{incident_id}", response_model=schemas.IncidentOut)
 async def get_incident(incident_id: int, _: Reader, session: SessionDep) -> schemas.IncidentOut:
     return await responses.incident_out(session, await service.get_incident(session, incident_id))
+
+
+@router.delete("/{incident_id}", status_code=204)
+async def delete_incident(incident_id: int, principal: Admin, session: SessionDep) -> Response:
+    """Delete an incident and everything on it (admins only; in the audit log)."""
+    incident = await service.get_incident(session, incident_id, lock=True)
+    detail = {"title": incident.title, "status": incident.status, "severity": incident.severity}
+    await operations.delete_incident(session, incident)
+    audit.record(session, principal, "incident.delete", "incident", incident_id, detail)
+    return Response(status_code=204)
+
+
+@router.post("/{incident_id}/merge", response_model=schemas.IncidentOut)
+async def merge_incident(
+    incident_id: int, body: schemas.MergeIn, principal: Responder, session: SessionDep
+) -> schemas.IncidentOut:
+    """Merge incident `source_id` into this one: its alerts, timeline entries and
+    participants move here, and it is closed with a "merged into" entry."""
+    target, source = await operations.lock_pair(session, incident_id, body.source_id)
+    moved = await operations.merge(session, target, source, principal.name, now())
+    audit.record(
+        session,
+        principal,
+        "incident.merge",
+        "incident",
+        incident_id,
+        {"source_id": body.source_id, **moved},
+    )
+    return await responses.incident_out(session, target)
 
 
 @router.patch("/{incident_id}", response_model=schemas.IncidentOut)

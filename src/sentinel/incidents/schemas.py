@@ -61,6 +61,12 @@ class AssignIn(BaseModel):
     remove: bool = False
 
 
+class MergeIn(BaseModel):
+    """The incident to merge into this one (it is closed, pointing here)."""
+
+    source_id: int
+
+
 class RootCauseIn(BaseModel):
     summary: str = Field(min_length=1, max_length=20_000)
     service: str | None = Field(None, max_length=200)

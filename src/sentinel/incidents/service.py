@@ -23,6 +23,7 @@ from sentinel.incidents.lifecycle import (
     check_transition,
 )
 from sentinel.incidents.models import Incident, IncidentAlert, IncidentParticipant, TimelineEntry
+from sentinel.incidents.policy import SEVERITIES, severity_rank
 from sentinel.incidents.timeline import add_entry
 
 S = IncidentStatus
@@ -64,6 +65,7 @@ async def create_incident(
     *,
     source: str = "manual",
     reason: str = "",
+    policy_id: int | None = None,
 ) -> Incident:
     """Open an incident (status triggered), link the named alerts, name the commander."""
     alerts = [await alert_lifecycle.get_alert(session, a) for a in dict.fromkeys(body.alert_ids)]
@@ -82,6 +84,7 @@ async def create_incident(
         team_id=body.team_id,
         source=source,
         creation_reason=reason,
+        policy_id=policy_id,
         chat_url=body.chat_url,
         started_at=started,
         created_by=author,
@@ -123,13 +126,15 @@ async def _add_participant(
 async def link_alert(
     session: AsyncSession, incident: Incident, alert: Alert, author: str, now: datetime
 ) -> bool:
-    """Link an alert (idempotent); the alert's service joins the affected services."""
+    """Link an alert (idempotent); the alert's service joins the affected services, and a
+    more severe alert raises the incident's severity (linked or re-fired)."""
     exists = await session.scalar(
         select(IncidentAlert.id).where(
             IncidentAlert.incident_id == incident.id, IncidentAlert.alert_id == alert.id
         )
     )
     if exists is not None:
+        await escalate(session, incident, alert, author, now)
         return False
     session.add(
         IncidentAlert(
@@ -157,6 +162,29 @@ async def link_alert(
         service=alert.service,
         group_id=alert.group_id,
     )
+    await escalate(session, incident, alert, author, now)
+    return True
+
+
+async def escalate(
+    session: AsyncSession, incident: Incident, alert: Alert, author: str, now: datetime
+) -> bool:
+    """Raise the incident's severity to its alert's when the alert is more severe."""
+    if alert.severity not in SEVERITIES:
+        return False
+    if severity_rank(alert.severity) >= severity_rank(incident.severity):
+        return False
+    before, incident.severity, incident.updated_at = incident.severity, alert.severity, now
+    await add_entry(
+        session,
+        incident,
+        "severity",
+        author,
+        f"Severity raised {before} → {alert.severity}: alert {alert.id} "
+        f"({alert.alert_name}) is {alert.severity}",
+        now,
+        **{"from": before, "to": alert.severity, "alert_id": alert.id},
+    )
     return True
 
 
@@ -180,8 +208,12 @@ async def change_status(
     author: str,
     now: datetime,
     message: str = "",
+    *,
+    acknowledges: bool = True,
 ) -> Incident:
-    """Move the incident along its lifecycle; 409 with the allowed moves otherwise."""
+    """Move the incident along its lifecycle; 409 with the allowed moves otherwise. The
+    first move out of triggered acknowledges it, unless `acknowledges` is False (the
+    system resolving it: nobody picked it up, so MTTA does not count it)."""
     current = IncidentStatus(incident.status)
     try:
         check_transition(current, target)
@@ -193,7 +225,7 @@ async def change_status(
         ) from None
     incident.status = target.value
     incident.updated_at = now
-    if target in ACKNOWLEDGING and incident.acknowledged_at is None:
+    if target in ACKNOWLEDGING and incident.acknowledged_at is None and acknowledges:
         incident.acknowledged_at = now
         await _acknowledge_alerts(session, incident, author, now)
     if target is S.IDENTIFIED and incident.identified_at is None:

@@ -1,4 +1,5 @@
-"""The incidents worker task: open and attach incidents from alert events."""
+"""The incidents worker tasks: open and attach incidents from alert events, put delivery
+attempts on their timelines, resolve them by policy; run runbooks' auto-run steps."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sentinel.incidents.automation import AUTO_RUNBOOKS_JOB, consume_alert_event
 from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.models import Runbook
 from sentinel.incidents.notifications import consume_notifications
+from sentinel.incidents.operations import auto_resolve
 from sentinel.worker.registry import JobContext, JobRegistry
 
 BUDGET_SECONDS = 5.0
@@ -27,6 +29,8 @@ async def incidents_from_alerts(ctx: JobContext, _payload: dict[str, Any]) -> No
             # Not ctx.session: each batch commits (and publishes its live events) on its own.
             async with ctx.db.transaction() as session:
                 handled = await consume(session, datetime.now(UTC), settings)
+    async with ctx.db.transaction() as session:
+        await auto_resolve(session, datetime.now(UTC), settings)
 
 
 async def auto_run_runbooks(ctx: JobContext, payload: dict[str, Any]) -> None:
