@@ -5,6 +5,7 @@ name and brings it up to date instead of failing."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,18 +60,28 @@ def ensure_team(client: SentinelClient, member_ids: list[int]) -> dict[str, Any]
     return team
 
 
-def ensure_contact(client: SentinelClient, user: dict[str, Any]) -> None:
-    """An email contact method and a rule to use it at once (sending needs SMTP
-    configured; without it the attempts show as failed in the notification history)."""
+CONTACT_LABEL = "sentinel demo"
+
+
+def ensure_contact(client: SentinelClient, user: dict[str, Any], kind: str, address: str) -> None:
+    """One contact method of the demo's (labelled so) with a rule to use it at once; an
+    older demo method with another address (the pager's port changes per run) goes."""
     base = f"/api/oncall/users/{user['id']}"
     methods = client.get(f"{base}/contact-methods")
-    method = next((m for m in methods if m["kind"] == "email"), None)
+    ours = [m for m in methods if m["label"] == CONTACT_LABEL]
+    method = next((m for m in ours if m["kind"] == kind and m["address"] == address), None)
     if method is None:
         method = client.post(
-            f"{base}/contact-methods",
-            {"kind": "email", "address": user["email"], "label": "work"},
+            f"{base}/contact-methods", {"kind": kind, "address": address, "label": CONTACT_LABEL}
         )
-    if not client.get(f"{base}/notification-rules"):
+    rules = client.get(f"{base}/notification-rules")
+    for old in ours:
+        if old["id"] != method["id"]:
+            for rule in rules:
+                if rule["contact_method_id"] == old["id"]:
+                    client.request("DELETE", f"{base}/notification-rules/{rule['id']}")
+            client.request("DELETE", f"{base}/contact-methods/{old['id']}")
+    if not any(r["contact_method_id"] == method["id"] for r in rules):
         client.post(
             f"{base}/notification-rules", {"contact_method_id": method["id"], "delay_minutes": 0}
         )
@@ -89,14 +100,26 @@ def ensure_override(
         notes.append(f"override not added: {exc}")
 
 
-def oncall(client: SentinelClient, admin_email: str, server_url: str, now_ns: int) -> OnCall:
-    """People, team, schedules with the admin on call now, policy, route and runbook."""
+def oncall(
+    client: SentinelClient,
+    admin_email: str,
+    server_url: str,
+    now_ns: int,
+    pager: Callable[[str], str] | None = None,
+) -> OnCall:
+    """People, team, schedules with the admin on call now, policy, route and runbook.
+    `pager` gives a user's address on the demo's page receiver, when one runs."""
     admin = find_admin(client, admin_email)
     users = [ensure_user(client, *person) for person in scenario.DEMO_USERS]
     alice, bob, priya = users
     team = ensure_team(client, [admin["id"], *(u["id"] for u in users)])
     for user in (admin, *users):
-        ensure_contact(client, user)
+        # Pages go to the demo's own receiver when it runs live next to the server; else
+        # by email (without SMTP settings the attempts show as failed).
+        if pager is not None:
+            ensure_contact(client, user, "webhook", pager(user["email"]))
+        else:
+            ensure_contact(client, user, "email", user["email"])
     primary, _ = client.upsert(
         "/api/oncall/schedules",
         scenario.schedule_body(

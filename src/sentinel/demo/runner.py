@@ -105,11 +105,11 @@ def send_history_alerts(client: SentinelClient, state: DemoState, say: Say) -> N
     for fired, resolved in cycles:
         client.post("/api/v2/alerts", [scenario.am_alert(labels, {}, fired, None)])
         client.post("/api/v2/alerts", [scenario.am_alert(labels, {}, fired, resolved)])
-    past_labels, began, ended = scenario.past_alert(tl)
-    summary = {"summary": "inventory: stock sync more than 5 minutes behind"}
-    client.post("/api/v2/alerts", [scenario.am_alert(past_labels, summary, began, None)])
-    client.post("/api/v2/alerts", [scenario.am_alert(past_labels, summary, began, ended)])
     if client.find("/api/incidents", title=scenario.PAST_INCIDENT) is None:
+        past_labels, began, ended = scenario.past_alert(tl)
+        summary = {"summary": "inventory: stock sync more than 5 minutes behind"}
+        client.post("/api/v2/alerts", [scenario.am_alert(past_labels, summary, began, None)])
+        client.post("/api/v2/alerts", [scenario.am_alert(past_labels, summary, began, ended)])
         alert_id = _alert_id(client, scenario.PAST_ALERT)
         body = scenario.past_incident_body([alert_id] if alert_id else [], began)
         incident = client.post("/api/incidents", body)

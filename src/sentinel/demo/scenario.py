@@ -81,15 +81,13 @@ def override_body(user_id: int, now_ns: int) -> dict[str, Any]:
 def policy_body(primary: int, secondary: int, team_id: int) -> dict[str, Any]:
     return {
         "name": POLICY,
-        "description": "Page primary, then secondary after 5 minutes, then the whole team.",
+        "description": "Page the primary on-call, then the secondary after 10 minutes.",
         "team_id": team_id,
-        "repeat": 1,
+        "repeat": 0,
         "steps": [
             {"kind": "notify_schedule", "targets": [primary]},
-            {"kind": "wait", "wait_minutes": 5},
-            {"kind": "notify_schedule", "targets": [secondary]},
             {"kind": "wait", "wait_minutes": 10},
-            {"kind": "notify_team", "targets": [team_id]},
+            {"kind": "notify_schedule", "targets": [secondary]},
         ],
     }
 

@@ -10,6 +10,7 @@ import httpx
 
 from sentinel.demo import configure, scenario
 from sentinel.demo.client import ApiError, SentinelClient
+from sentinel.demo.pager import Pager, is_loopback
 from sentinel.demo.runner import (
     DemoOptions,
     DemoState,
@@ -34,6 +35,7 @@ def _clock(ns: int) -> str:
 
 def run_demo(options: DemoOptions, say: Say) -> int:
     client = SentinelClient(options.url, options.api_key)
+    pager = Pager(say) if not options.once and is_loopback(options.url) else None
     try:
         me = client.get("/api/auth/me")
         if "admin" not in me["permissions"]:
@@ -41,7 +43,13 @@ def run_demo(options: DemoOptions, say: Say) -> int:
         timeline = plan(time.time_ns(), options.history_ns, options.seed, options.rate_per_s)
         state = DemoState(timeline)
         say(f"Sentinel demo against {options.url} (seed {options.seed})")
-        state.oncall = configure.oncall(client, options.admin_email, options.url, timeline.now_ns)
+        state.oncall = configure.oncall(
+            client,
+            options.admin_email,
+            options.url,
+            timeline.now_ns,
+            pager.address if pager else None,
+        )
         for note in state.oncall.notes:
             say(f"  note: {note}")
         say(
@@ -62,6 +70,8 @@ def run_demo(options: DemoOptions, say: Say) -> int:
         return 0
     finally:
         client.close()
+        if pager is not None:
+            pager.close()
 
 
 def summary(options: DemoOptions, state: DemoState, history: Sent, say: Say) -> None:
@@ -99,6 +109,8 @@ def summary(options: DemoOptions, state: DemoState, history: Sent, say: Say) -> 
         )
     if not options.once:
         say("Live traffic every second; Ctrl+C stops (the alerts then expire within 5 minutes).")
+        if is_loopback(url):
+            say("Pages to the on-call people arrive here, as lines starting with 'page →'.")
 
 
 def live(client: SentinelClient, state: DemoState, options: DemoOptions, say: Say) -> None:
