@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install web
 	$(BIN)/sentinel migrate
 	$(BIN)/sentinel serve
 
@@ -40,6 +40,19 @@ lint: install
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+	$(MAKE) web-test
+
+# The web UI (web/, docs/web.md): `make web` installs the locked npm dependencies, generates
+# the typed API client from `sentinel openapi`, type-checks and builds into
+# src/sentinel/web/static/; it does nothing when web/ sources, the lock and the API are
+# unchanged. Needs Node.js 20.19+ and npm; the e2e tests need Chromium at /usr/bin/chromium.
+.PHONY: web web-test
+web: install
+	node web/scripts/build-if-changed.mjs
+
+web-test: web
+	cd web && npm test
+	cd web && npm run e2e
 
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks
@@ -50,3 +63,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf web/node_modules web/.built web/openapi.json web/src/api/schema.d.ts src/sentinel/web/static

@@ -1,0 +1,43 @@
+// The areas of the app: one line each. Adding a page = one line here.
+//
+// An area's page owns every path below it: "/traces" renders at /traces, /traces/<id>,
+// /traces/<id>/logs …; route inside the page with react-router's <Routes>
+// (see docs/web.md). Areas other than the overview are loaded on demand (lazy), so one
+// area's code does not slow the others down.
+import { lazy, type ComponentType } from "react";
+import { OverviewPage } from "./pages/overview/OverviewPage";
+import { todo } from "./pages/Todo";
+
+export interface Area {
+  /** URL prefix; "/" is the overview. */
+  path: string;
+  /** Navigation label. */
+  label: string;
+  Page: ComponentType;
+}
+
+/** A page loaded on demand; its module's default export is the page component:
+ *   { path: "/traces", label: "Traces", Page: page(() => import("./pages/traces/TracesPage")) }, */
+export function page(load: () => Promise<{ default: ComponentType }>): ComponentType {
+  return lazy(load);
+}
+
+export const areas: Area[] = [
+  { path: "/", label: "Overview", Page: OverviewPage },
+  // TODO(web: services page): dependency graph, service page with RED charts and operations.
+  { path: "/services", label: "Services", Page: todo("Services", "the dependency graph and a page per service with RED charts and its operations.") },
+  // TODO(web: traces page): search, duration scatter, trace waterfall.
+  { path: "/traces", label: "Traces", Page: todo("Traces", "trace search, a duration scatter and the trace waterfall.") },
+  // TODO(web: logs page): query bar, histogram, virtualised results, live tail, patterns.
+  { path: "/logs", label: "Logs", Page: todo("Logs", "log search (query syntax and natural language), volume, live tail, patterns, anomalies and errors.") },
+  // TODO(web: alerts page): active alerts grouped, ack/resolve/silence, silences, routes, fatigue.
+  { path: "/alerts", label: "Alerts", Page: todo("Alerts", "active alerts as they page, silences, routing rules and the fatigue report.") },
+  // TODO(web: on-call page): who is on call, schedules, policies, contact methods, history.
+  { path: "/oncall", label: "On-call", Page: todo("On-call", "who is on call now, schedules, escalation policies and notification history.") },
+  // TODO(web: incidents page): list and detail with live timeline, runbooks, post-mortem.
+  { path: "/incidents", label: "Incidents", Page: todo("Incidents", "open and past incidents, with a live timeline, runbooks and the post-mortem.") },
+  // TODO(web: SLOs page): list with budget, detail with burn-down and burn rates.
+  { path: "/slos", label: "SLOs", Page: todo("SLOs", "every SLO with its error budget, burn-down and burn rates.") },
+  // TODO(web: settings page): API keys, users and teams, channels, ingest snippets.
+  { path: "/settings", label: "Settings", Page: todo("Settings", "API keys, users and teams, notification channels and setup snippets.") },
+];
