@@ -97,10 +97,12 @@ def _send_telemetry(url: str) -> None:
     # Healthy traffic from eight to four minutes ago, then payments fails 60% of calls.
     for i in range(40):
         _request(tracers, now - 8 * 60_000 * MS + i * 6_000 * MS, failing=False)
-    # The failure starts on a minute boundary: with a partial first minute, checkout (two
-    # spans per call) can pass the per-minute minimum a minute before payments (one span)
-    # and look as if it moved first (a known limit of minute-level ranking, see #7 notes).
-    failure_starts = (now - 120_000 * MS) // (60_000 * MS) * (60_000 * MS)
+    # The failure starts 55 s into a minute, the hard case: in that partial minute
+    # checkout (two spans per call) passes the per-minute minimum while payments (one
+    # span) does not, so by the minute checkout moved first. The ranking must still see
+    # that payments' failing spans came first.
+    minute = 60_000 * MS
+    failure_starts = (now - 180_000 * MS) // minute * minute + 55_000 * MS
     for i in range(40):
         _request(tracers, failure_starts + i * 2_500 * MS, failing=i % 5 < 3)
     for tp in providers.values():
@@ -173,6 +175,11 @@ def test_incident_opens_itself_and_points_at_the_failing_callee(live_server: Liv
     assert top["kind"] == "service" and top["service"] == "payments"
     evidence = top["evidence"]
     assert evidence["deepest_failing"] and evidence["moved_first"]
+    first_span = evidence["first_failing_span"]
+    assert first_span["operation"] == "Charge" and first_span["trace_id"]
+    victims = {s["subject"]: s["evidence"] for s in body["suggestions"] if s["kind"] == "service"}
+    assert not victims["checkout"]["moved_first"]
+    assert victims["checkout"]["moved_at_ns"] > evidence["moved_at_ns"]
     assert evidence["call_path"] == ["frontend", "checkout", "payments"]
     assert evidence["peak_error_rate"] >= 0.5 and evidence["errors"] >= 20
     assert any(

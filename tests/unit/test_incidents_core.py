@@ -213,6 +213,36 @@ def test_latency_movement_and_untraced_callee() -> None:
     assert ranked[0].subject == "postgres" and "seen by its callers" in ranked[0].summary
 
 
+def test_who_moved_first_is_judged_to_the_span_not_the_minute() -> None:
+    # The failure starts at 10:55 of minute 10: checkout (two spans a call) passes the
+    # per-minute minimum in minute 10, payments (one span a call) only in minute 11.
+    minutes = range(0, 20)
+    data = {
+        "checkout": [
+            rootcause.MinutePoint(m, 4 if m == 10 else 20, 4 if m >= 10 else 0) for m in minutes
+        ],
+        "payments": [
+            rootcause.MinutePoint(m, 2 if m == 10 else 10, 2 if m >= 10 else 0) for m in minutes
+        ],
+    }
+    moved = rootcause.movements(data, 5, 20)
+    assert moved["checkout"].moved_minute == 10 and moved["payments"].moved_minute == 11
+    assert moved["payments"].error_moved and not moved["payments"].latency_moved
+    edges = [rootcause.EdgeCalls("checkout", "payments", 40, 24)]
+    # By the minute alone, the victim would look first.
+    by_minute = {s.subject: s.evidence for s in rootcause.rank(data, edges, [], [], 5, 20)}
+    assert by_minute["checkout"]["moved_first"] and not by_minute["payments"]["moved_first"]
+    # The first failing span of each (payments' ended 1 ms before checkout's) decides.
+    at = 10 * rootcause.NS_PER_MINUTE + 55_000_000_000
+    onsets = {"payments": at + 44_000_000, "checkout": at + 45_000_000}
+    ranked = rootcause.rank(data, edges, [], [], 5, 20, onsets)
+    evidence = {s.subject: s.evidence for s in ranked}
+    assert ranked[0].subject == "payments"
+    assert evidence["payments"]["moved_first"] and not evidence["checkout"]["moved_first"]
+    assert evidence["payments"]["moved_at_ns"] == at + 44_000_000
+    assert evidence["payments"]["moved_at_minute"] == 11
+
+
 def test_quiet_window_suggests_nothing() -> None:
     assert rootcause.rank({"a": series(None, range(0, 10))}, [], [], [], 5, 10) == []
 

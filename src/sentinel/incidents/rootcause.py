@@ -2,7 +2,10 @@
 
 The ranking follows what a responder does by hand:
 1. Find the services whose error rate or latency moved in the window, against the
-   baseline before it, and the minute each one moved first.
+   baseline before it, and the minute each one moved first; then (given the onsets, from
+   the spans) the moment each one moved: a minute is too coarse to say who was first when
+   a failure starts late in it, since a caller with more spans per call passes the
+   per-minute minimum sooner than its callee.
 2. Walk the dependency graph along failing edges: a service whose failing callee also
    moved is a victim; the deepest failing callee (no failing callee of its own) is the
    suspect. Errors propagate upstream, so an upstream service that moved together with
@@ -89,6 +92,17 @@ class Movement:
     calls: int
     reasons: list[str]
     series: list[MinutePoint]
+    error_moved: bool = False
+    latency_moved: bool = False
+
+    @property
+    def slow_threshold_ms(self) -> float | None:
+        """A call at least this slow counts as slow (for finding when latency moved)."""
+        if self.baseline_p95_ms is None:
+            return None
+        return max(
+            self.baseline_p95_ms * MIN_LATENCY_RATIO, self.baseline_p95_ms + MIN_LATENCY_DELTA_MS
+        )
 
     @property
     def error_jump(self) -> float:
@@ -120,6 +134,7 @@ def detect_movement(
     base_p95 = statistics.median(base_p95s) if base_p95s else None
     moved: int | None = None
     reasons: list[str] = []
+    kinds = (False, False)
     peak_rate, peak_p95 = 0.0, None
     for p in window:
         if p.count < MIN_CALLS:
@@ -137,6 +152,7 @@ def detect_movement(
         )
         if (error_moved or latency_moved) and moved is None:
             moved = p.minute
+            kinds = (error_moved, latency_moved)
             if error_moved:
                 reasons.append(f"error rate {rate:.0%} against a baseline of {base_rate:.0%}")
             if latency_moved:
@@ -154,7 +170,24 @@ def detect_movement(
         calls=sum(p.count for p in window),
         reasons=reasons,
         series=window,
+        error_moved=kinds[0],
+        latency_moved=kinds[1],
     )
+
+
+def movements(
+    series: Mapping[str, Sequence[MinutePoint]], window_start: int, window_end: int
+) -> dict[str, Movement]:
+    """The traced services that moved in the window."""
+    out: dict[str, Movement] = {}
+    for service, points in series.items():
+        movement = detect_movement(service, points, window_start, window_end)
+        if movement is not None:
+            out[service] = movement
+    return out
+
+
+NS_PER_MINUTE = 60_000_000_000
 
 
 def _untraced_callees(
@@ -200,6 +233,26 @@ def _chain(root: str, failing_callers: dict[str, set[str]]) -> list[str]:
     return best
 
 
+def _moved_at(
+    moved: Mapping[str, Movement],
+    onsets: Mapping[str, int],
+    traced: set[str],
+    failing_callers: Mapping[str, set[str]],
+) -> dict[str, int]:
+    """When each service moved (epoch ns). An untraced callee moved when the first of its
+    callers did (their calls to it are all that is seen of it)."""
+    out = {
+        service: onsets.get(service, m.moved_minute * NS_PER_MINUTE)
+        for service, m in moved.items()
+        if service in traced
+    }
+    for service, m in moved.items():
+        if service not in traced:
+            callers = [out[c] for c in failing_callers.get(service, ()) if c in out]
+            out[service] = min(callers, default=m.moved_minute * NS_PER_MINUTE)
+    return out
+
+
 def _point(p: MinutePoint) -> dict[str, Any]:
     return {"minute": p.minute, "calls": p.count, "errors": p.errors, "p95_ms": p.p95_ms}
 
@@ -211,13 +264,13 @@ def rank(
     alerts: Sequence[RelatedAlert],
     window_start: int,
     window_end: int,
+    onsets: Mapping[str, int] | None = None,
 ) -> list[Suggestion]:
-    """Suggestions, best first, each with its evidence and a score in [0, 1]."""
-    moved: dict[str, Movement] = {}
-    for service, points in series.items():
-        movement = detect_movement(service, points, window_start, window_end)
-        if movement is not None:
-            moved[service] = movement
+    """Suggestions, best first, each with its evidence and a score in [0, 1].
+
+    `onsets` (epoch ns per service: when its first failing or slow span ended) say who
+    moved first; a service without one counts from the start of the minute it moved."""
+    moved = movements(series, window_start, window_end)
     moved.update(_untraced_callees(edges, set(series), window_start))
     failing_edges = [
         e
@@ -229,7 +282,8 @@ def rank(
     for e in failing_edges:
         failing_callees[e.caller].add(e.callee)
         failing_callers[e.callee].add(e.caller)
-    earliest = min((m.moved_minute for m in moved.values()), default=window_start)
+    moved_at = _moved_at(moved, onsets or {}, set(series), failing_callers)
+    earliest = min(moved_at.values(), default=window_start * NS_PER_MINUTE)
     log_services: dict[str, list[LogSignal]] = defaultdict(list)
     for signal in logs:
         for service in signal.services:
@@ -243,7 +297,7 @@ def rank(
         is_root = not failing_callees.get(service)
         score = m.signal * (0.5 if is_root else 0.2)
         score += 0.25 if is_root else 0.0
-        score += 0.1 if m.moved_minute == earliest else 0.0
+        score += 0.1 if moved_at[service] == earliest else 0.0
         score += 0.1 if log_services.get(service) else 0.0
         score += 0.05 if alert_services.get(service) else 0.0
         chain = _chain(service, failing_callers)
@@ -265,7 +319,8 @@ def rank(
                 summary=summary,
                 evidence={
                     "moved_at_minute": m.moved_minute,
-                    "moved_first": m.moved_minute == earliest,
+                    "moved_at_ns": moved_at[service],
+                    "moved_first": moved_at[service] == earliest,
                     "deepest_failing": is_root,
                     "reasons": m.reasons,
                     "baseline_error_rate": round(m.baseline_error_rate, 4),
@@ -323,6 +378,10 @@ def rank(
             )
         )
     suggestions.sort(
-        key=lambda s: (-s.score, s.evidence.get("moved_at_minute", window_end), s.subject)
+        key=lambda s: (
+            -s.score,
+            s.evidence.get("moved_at_ns", window_end * NS_PER_MINUTE),
+            s.subject,
+        )
     )
     return suggestions

@@ -14,6 +14,7 @@ from sentinel.incidents.insights import alert_rows
 from sentinel.incidents.models import Incident
 from sentinel.logs import views as log_views
 from sentinel.tracing import service as tracing
+from sentinel.tracing.onset import SpanOnset, first_failing_span
 from sentinel.tracing.service import Window
 from sentinel.tracing.store import SpanQuery
 
@@ -121,6 +122,33 @@ async def _alerts(session: AsyncSession, incident: Incident) -> list[rootcause.R
     ]
 
 
+async def _onsets(
+    session: AsyncSession,
+    series: dict[str, list[rootcause.MinutePoint]],
+    first: int,
+    end: int,
+) -> dict[str, SpanOnset]:
+    """For each service that moved, its first failing (or slow) span around the minute it
+    moved: from the minute before (a failure that starts late in a minute may pass the
+    per-minute minimum only in the next one) to the minute after."""
+    out: dict[str, SpanOnset] = {}
+    for service, m in rootcause.movements(series, first, end).items():
+        since = max(first, m.moved_minute - 1) * rootcause.NS_PER_MINUTE
+        until = (m.moved_minute + 1) * rootcause.NS_PER_MINUTE
+        onset = None
+        if m.error_moved:
+            onset = await first_failing_span(session, service, since, until)
+        threshold = m.slow_threshold_ms
+        if onset is None and m.latency_moved and threshold is not None:
+            slow_ns = int(threshold * 1_000_000)
+            onset = await first_failing_span(
+                session, service, since, until, min_duration_ns=slow_ns
+            )
+        if onset is not None:
+            out[service] = onset
+    return out
+
+
 async def suggest(
     session: AsyncSession, incident: Incident, now: datetime | None = None
 ) -> tuple[SuggestionWindow, list[rootcause.Suggestion]]:
@@ -128,6 +156,7 @@ async def suggest(
     w = window_of(incident, now or datetime.now(UTC))
     _, first, end = w.minutes
     series = await _service_series(session, w)
+    onsets = await _onsets(session, series, first, end)
     ranked = rootcause.rank(
         series,
         await _edges(session, w),
@@ -135,7 +164,17 @@ async def suggest(
         await _alerts(session, incident),
         first,
         end,
+        {service: onset.ended_ns for service, onset in onsets.items()},
     )
+    for suggestion in ranked:
+        onset = onsets.get(suggestion.subject) if suggestion.kind == "service" else None
+        if onset is not None:
+            suggestion.evidence["first_failing_span"] = {
+                "trace_id": onset.trace_id,
+                "span_id": onset.span_id,
+                "operation": onset.operation,
+                "ended_at": datetime.fromtimestamp(onset.ended_ns / 1e9, UTC).isoformat(),
+            }
     traced = [s for s in ranked if s.kind == "service" and s.subject in series]
     for suggestion in traced[:EXAMPLE_SERVICES]:
         suggestion.evidence["example_traces"] = await _example_traces(
