@@ -17,17 +17,27 @@ if TYPE_CHECKING:
 KEY_NAME = "sentinel demo"
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError("must be above 0 and at most 1000")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=None, help="the server (default http://127.0.0.1:PORT)")
     parser.add_argument(
         "--api-key",
         default=None,
-        help="an admin-scoped key; without it one is minted in the configured database",
+        help="an admin-scoped key (or SENTINEL_DEMO_API_KEY); without it one is minted in "
+        "the configured database",
     )
     parser.add_argument("--once", action="store_true", help="send the history and stop")
     parser.add_argument("--history", default="60m", help="how far to back-fill (e.g. 15m, 2h)")
     parser.add_argument("--seed", type=int, default=42, help="the workload's random seed")
-    parser.add_argument("--rate", type=float, default=2.0, help="frontend requests per second")
+    parser.add_argument(
+        "--rate", type=_positive, default=2.0, help="frontend requests per second (default 2)"
+    )
     parser.add_argument(
         "--serve",
         action="store_true",
