@@ -22,8 +22,8 @@ run: install web
 
 # Demo data for a newcomer: starts `sentinel serve` in the background unless one answers on
 # the configured port, back-fills an hour and sends live traffic until Ctrl+C (which also
-# stops the server it started).
-demo: install
+# stops the server it started). Builds the UI first, as `make run` does.
+demo: install web
 	$(BIN)/sentinel migrate
 	$(BIN)/sentinel demo --serve
 
