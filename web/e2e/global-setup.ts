@@ -1,6 +1,8 @@
 // Starts a real Sentinel for the UI tests: temporary data dir and SQLite database, a free
 // port, `sentinel migrate`, `sentinel create-user` (admin, known password), an ingest key,
-// `sentinel serve` (serving the built UI), then seeds data through the API.
+// `sentinel serve` (serving the built UI), then `sentinel demo --once` and e2e/seed.ts send
+// data through the real API. The server's output: <dataDir>/server.log (kept with
+// SENTINEL_E2E_KEEP=1; the path is in test-results/e2e-server.json).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -69,6 +71,13 @@ export default async function globalSetup(): Promise<void> {
   child.unref();
   try {
     await waitForHealth(url, logFile);
+    // The demo workload (every page has data: traces incl. a 5,000-span one, logs, alerts,
+    // an incident, SLOs, on-call), then the few records these tests assert on (newest).
+    const demo = execFileSync(sentinel, ["demo", "--once", "--history", "15m", "--url", url], {
+      ...opts,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    writeFileSync(join(dataDir, "demo.log"), demo);
     await seedAndRecord(url, child.pid!, dataDir, ingestKey);
   } catch (error) {
     child.kill("SIGTERM");
