@@ -27,6 +27,9 @@ class IncidentSettings(BaseSettings):
     # PostgreSQL: an id gap in alert_events older than this is a rolled-back insert, not
     # a transaction that has yet to commit.
     gap_settle_seconds: float = Field(10.0, ge=0)
+    # Live streams write a comment line when nothing else was sent for this long, so
+    # proxies with an idle timeout (often 30-60 s) keep them open.
+    sse_heartbeat_seconds: float = Field(10.0, gt=0, le=15)
     # Runbook HTTP steps: the default and the longest allowed timeout.
     runbook_timeout_seconds: float = Field(10.0, gt=0, le=300)
 

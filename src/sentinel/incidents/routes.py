@@ -26,6 +26,7 @@ from sentinel.incidents import (
     suggest,
 )
 from sentinel.incidents import timeline as timeline_entries
+from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
 from sentinel.incidents.models import Incident, TimelineEntry
 from sentinel.storage.engine import Database
@@ -37,6 +38,10 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _heartbeat() -> float:
+    return IncidentSettings().sse_heartbeat_seconds
 
 
 @router.post("", response_model=schemas.IncidentOut, status_code=201)
@@ -107,8 +112,9 @@ async def incident_statistics(
 )
 async def stream_all(_: Reader, request: Request, db: DatabaseDep) -> StreamingResponse:
     """Server-sent events: every timeline entry of every incident, live (all replicas).
-    Send `Last-Event-ID` to replay what was missed."""
-    return stream.event_stream(request, db, None)
+    Send `Last-Event-ID` to replay what was missed. A comment line (`: keep-alive`) comes
+    whenever nothing else was sent for 10 s (SENTINEL_INCIDENT_SSE_HEARTBEAT_SECONDS)."""
+    return stream.event_stream(request, db, None, _heartbeat())
 
 
 @router.get(
@@ -121,7 +127,7 @@ async def stream_incident(
 ) -> StreamingResponse:
     """Server-sent events: this incident's timeline entries, live (the war room feed)."""
     await service.get_incident(session, incident_id)
-    return stream.event_stream(request, db, incident_id)
+    return stream.event_stream(request, db, incident_id, _heartbeat())
 
 
 @router.get("/{incident_id}", response_model=schemas.IncidentOut)

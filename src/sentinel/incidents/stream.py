@@ -2,14 +2,19 @@
 
 A stream opens with a comment (`: connected`) once its subscription is live, replays
 timeline entries after `Last-Event-ID` when a client reconnects, then pushes every new
-timeline entry as `event: timeline` with the entry id as the SSE id. A comment every
-15 seconds keeps proxies from closing an idle stream.
+timeline entry as `event: timeline` with the entry id as the SSE id. Whenever nothing
+has been written for `SENTINEL_INCIDENT_SSE_HEARTBEAT_SECONDS` (10 s, at most 15), a
+comment line (`: keep-alive`) is written, so proxies and load balancers with an idle
+timeout do not cut the stream. Authentication is the usual Authorization header: the
+web UI reads the stream with `fetch` (EventSource cannot send headers), from its own
+origin, so no token in the query string and no CORS are needed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,7 +26,6 @@ from sentinel.incidents.events import hub_for
 from sentinel.incidents.models import Incident, TimelineEntry
 from sentinel.storage.engine import Database
 
-HEARTBEAT_SECONDS = 15.0
 REPLAY_LIMIT = 1000
 
 
@@ -62,8 +66,11 @@ def _last_event_id(request: Request) -> int | None:
     return int(raw)
 
 
-def event_stream(request: Request, db: Database, incident_id: int | None) -> StreamingResponse:
-    """The SSE response; the subscription is made before the first byte is sent."""
+def event_stream(
+    request: Request, db: Database, incident_id: int | None, heartbeat_seconds: float
+) -> StreamingResponse:
+    """The SSE response; the subscription is made before the first byte is sent. No
+    more than `heartbeat_seconds` pass without a byte written."""
     hub = hub_for(db.engine)
     subscription = hub.subscribe(incident_id)
     last_id = _last_event_id(request)
@@ -76,19 +83,23 @@ def event_stream(request: Request, db: Database, incident_id: int | None) -> Str
                 for item in await _replay(db, incident_id, last_id):
                     seen = max(seen, int(item["id"]))
                     yield _frame(item)
+            wrote = time.monotonic()
             while True:
+                # The deadline counts from the last write, so skipped events (already
+                # replayed) cannot stretch the silence past the heartbeat.
+                left = heartbeat_seconds - (time.monotonic() - wrote)
                 try:
-                    item = await asyncio.wait_for(
-                        subscription.queue.get(), timeout=HEARTBEAT_SECONDS
-                    )
+                    item = await asyncio.wait_for(subscription.queue.get(), timeout=max(left, 0))
                 except TimeoutError:
                     if await request.is_disconnected():
                         return
                     yield ": keep-alive\n\n"
+                    wrote = time.monotonic()
                     continue
                 if isinstance(item.get("id"), int) and item["id"] <= seen:
                     continue  # already replayed
                 yield _frame(item)
+                wrote = time.monotonic()
         finally:
             hub.unsubscribe(subscription)
 
