@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sentinel.alerting.matchers import parse_matchers
-from sentinel.incidents import lifecycle, policy, postmortem, rootcause, templating
+from sentinel.incidents import (
+    lifecycle,
+    notifications,
+    policy,
+    postmortem,
+    rootcause,
+    templating,
+)
 from sentinel.incidents.lifecycle import IllegalTransition, IncidentStatus
+from sentinel.incidents.models import Incident
 from sentinel.incidents.response_times import percentile, summarize
+from sentinel.notify.history import DeliveryAttempt
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 S = IncidentStatus
@@ -293,3 +303,51 @@ def test_post_mortem_markdown_has_every_section() -> None:
         "- [x] Add canary (owner: bo)",
     ):
         assert needle in md, needle
+
+
+# ------------------------------------------------------------ pages on the timeline
+
+
+def _attempt(at: datetime, ok: bool = True, **extra: Any) -> DeliveryAttempt:
+    values: dict[str, Any] = {
+        "id": 7,
+        "at": at,
+        "group_id": 3,
+        "user_id": 1,
+        "step_index": 0,
+        "channel": "slack",
+        "address": "#ops",
+        "ok": ok,
+        "status_code": 200 if ok else 503,
+        "error": None if ok else "HTTP 503: busy",
+        "latency_ms": 41.6,
+        "attempt": 1,
+        "max_attempts": 5,
+        "message_status": "sent" if ok else "pending",
+        **extra,
+    }
+    return DeliveryAttempt(**values)
+
+
+def test_a_page_belongs_to_open_incidents_and_just_resolved_ones() -> None:
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    open_one = Incident(status="investigating", resolved_at=None)
+    resolved = Incident(status="resolved", resolved_at=t0)
+    assert notifications._belongs(open_one, _attempt(t0 + timedelta(days=3)))
+    assert notifications._belongs(resolved, _attempt(t0 + timedelta(minutes=14)))
+    # The group fired again a day later: that page is for another incident.
+    assert not notifications._belongs(resolved, _attempt(t0 + timedelta(days=1)))
+
+
+def test_a_page_reads_as_who_how_and_what_came_of_it() -> None:
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert (
+        notifications.describe(_attempt(t0), "Ana", t0)
+        == "Paged Ana via slack (#ops): delivered in 42 ms"
+    )
+    failed = notifications.describe(_attempt(t0, ok=False, attempt=2), "Ana", t0)
+    assert (
+        failed == "Paging Ana via slack (#ops) failed: HTTP 503: busy (attempt 2 of 5, will retry)"
+    )
+    route = notifications.describe(_attempt(t0), None, t0 + timedelta(minutes=5))
+    assert route == "Paged slack channel (#ops): delivered in 42 ms at 12:00:00 UTC"

@@ -2,12 +2,15 @@
 paged, on which channel, delivered or failed, and how long it took.
 
 The worker follows two logs with cursors of its own: notify's delivery attempts (read
-through `notify.history`, never its tables) and the incident's alert links. A new
-attempt goes on the timeline of every incident (not closed) that holds an alert of its
-alert group; a group newly linked to an incident brings the attempts made before the
-link (the page usually goes out before the incident opens). An attempt is written once
-per incident (dedup key `notify:<attempt id>`), so the two paths may overlap safely, and
-whichever transaction sees the link and the attempt together writes the entry.
+through `notify.history`, never its tables) and the incidents' alert links.
+- A new attempt goes on the timeline of each incident holding an alert of its alert
+  group that is open, or was resolved less than 15 minutes before the attempt (its
+  resolved notice); an alert group outlives incidents, so older ones are left alone.
+- A group newly linked to an incident brings the group's attempts since the linked
+  alert fired: the page usually goes out before the incident opens.
+An attempt is written once per incident (dedup key `notify:<attempt id>`), so the two
+paths may overlap safely; whichever transaction sees the link and the attempt together
+writes the entry.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sentinel.alerting import lifecycle as alert_lifecycle
+from sentinel.api.errors import NotFound
 from sentinel.auth import service as auth_service
 from sentinel.incidents import timeline
 from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.cursors import lock_cursor, settled
-from sentinel.incidents.lifecycle import IncidentStatus
+from sentinel.incidents.lifecycle import IncidentStatus, is_open
 from sentinel.incidents.models import Incident, IncidentAlert
 from sentinel.notify import history
 from sentinel.notify.history import DeliveryAttempt
@@ -32,6 +37,7 @@ ATTEMPTS_CURSOR = "notify_attempts"
 LINKS_CURSOR = "incident_alert_links"
 AUTHOR = "sentinel (notify)"
 LATE = timedelta(seconds=60)  # an attempt older than this at writing says when it was
+RESOLVED_GRACE = timedelta(minutes=15)
 
 
 def describe(attempt: DeliveryAttempt, who: str | None, now: datetime) -> str:
@@ -113,17 +119,50 @@ async def _incidents_by_group(
     return out
 
 
+def _belongs(incident: Incident, attempt: DeliveryAttempt) -> bool:
+    """An alert group outlives incidents (it reopens when its alerts fire again): a page
+    belongs to an open incident, or to a resolved one until shortly after it resolved
+    (the resolved notice)."""
+    if is_open(incident.status):
+        return True
+    resolved = incident.resolved_at
+    return resolved is not None and attempt.at <= resolved + RESOLVED_GRACE
+
+
 async def _new_links(
     session: AsyncSession, after: int, limit: int, now: datetime, settle: float
 ) -> list[IncidentAlert]:
-    stmt = (
-        select(IncidentAlert)
-        .where(IncidentAlert.id > after)
-        .order_by(IncidentAlert.id)
-        .limit(limit)
-    )
+    stmt = select(IncidentAlert).where(IncidentAlert.id > after)
+    stmt = stmt.order_by(IncidentAlert.id).limit(limit)
     rows = list((await session.scalars(stmt)).all())
     return settled(session, rows, after, now, settle, lambda r: r.id, lambda r: r.linked_at)
+
+
+async def _earlier_pages(
+    session: AsyncSession, links: list[IncidentAlert]
+) -> list[tuple[Incident, DeliveryAttempt]]:
+    """The pages of newly linked groups since their alerts fired: they were usually sent
+    before the incident opened, or before the alert joined it."""
+    since: dict[tuple[int, int], datetime] = {}
+    for link in links:
+        if link.group_id is None:
+            continue
+        try:
+            fired = (await alert_lifecycle.get_alert(session, link.alert_id)).starts_at
+        except NotFound:
+            fired = link.linked_at  # deleted since: nothing older is known to be its
+        key = (link.group_id, link.incident_id)
+        since[key] = min(fired, since.get(key, fired))
+    if not since:
+        return []
+    groups = {g for g, _ in since}
+    by_group = await _incidents_by_group(session, groups)
+    return [
+        (incident, a)
+        for a in await history.attempts_for_groups(session, groups)
+        for incident in by_group.get(a.group_id or 0, [])
+        if (key := (a.group_id or 0, incident.id)) in since and a.at >= since[key]
+    ]
 
 
 async def consume_notifications(
@@ -139,24 +178,12 @@ async def consume_notifications(
     attempts = settled(
         session, found, attempts_cursor.last_id, now, settle, lambda a: a.id, lambda a: a.at
     )
-    pairs: list[tuple[Incident, DeliveryAttempt]] = []
-    # Links first: a group's earlier attempts come before the ones of this batch.
-    new_groups: dict[int, set[int]] = defaultdict(set)
-    for link in links:
-        if link.group_id is not None:
-            new_groups[link.group_id].add(link.incident_id)
-    if new_groups:
-        by_group = await _incidents_by_group(session, set(new_groups))
-        for a in await history.attempts_for_groups(session, set(new_groups)):
-            assert a.group_id is not None
-            pairs += [
-                (i, a) for i in by_group.get(a.group_id, []) if i.id in new_groups[a.group_id]
-            ]
-    grouped = {a.group_id for a in attempts if a.group_id is not None}
-    by_group = await _incidents_by_group(session, grouped)
+    pairs = await _earlier_pages(session, links)
+    by_group = await _incidents_by_group(
+        session, {a.group_id for a in attempts if a.group_id is not None}
+    )
     for a in attempts:
-        if a.group_id is not None:
-            pairs += [(i, a) for i in by_group.get(a.group_id, [])]
+        pairs += [(i, a) for i in by_group.get(a.group_id or 0, []) if _belongs(i, a)]
     await _write(session, pairs, now)
     if links:
         links_cursor.last_id, links_cursor.updated_at = links[-1].id, now
