@@ -26,13 +26,18 @@ OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Queue messages; a row whose idempotency key exists is skipped. Returns new rows."""
+    """Queue messages; a row whose idempotency key exists is skipped. Returns new rows.
+
+    Executed as executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
+    from one cached statement (a `.values(rows)` INSERT is compiled anew per row count,
+    which cost more than the database did for a few hundred rows)."""
     if not rows:
         return 0
-    stmt = upsert_insert(session, OutboxMessage).values(rows)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    result = await session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    stmt = upsert_insert(session, OutboxMessage).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]
+    )
+    result = await session.execute(stmt.returning(OutboxMessage.id), rows)
+    return len(result.all())
 
 
 async def cancel_for_group(session: AsyncSession, group_id: int, *, only_delayed: bool) -> None:
