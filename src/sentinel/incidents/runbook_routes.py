@@ -14,8 +14,8 @@ from sentinel.api.deps import AuthConfigDep, Reader, Responder, SessionDep, Writ
 from sentinel.api.errors import Conflict, NotFound, problem_response
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.auth import audit
+from sentinel.incidents import runbook_catalog, runbooks, service
 from sentinel.incidents import runbook_schemas as rs
-from sentinel.incidents import runbooks, service
 from sentinel.incidents.config import RunbookSettings
 from sentinel.incidents.models import Runbook, RunbookRun
 
@@ -38,7 +38,7 @@ async def _unique(session: AsyncSession, name: str, runbook_id: int | None) -> N
 @router.get("/api/runbooks", response_model=Page[rs.RunbookOut])
 async def list_runbooks(_: Reader, session: SessionDep, page: PageParams) -> Page[rs.RunbookOut]:
     rows, cursor = await paginate(session, select(Runbook), page, [Runbook.id], descending=False)
-    return Page(items=[runbooks.runbook_out(r) for r in rows], next_cursor=cursor)
+    return Page(items=[runbook_catalog.runbook_out(r) for r in rows], next_cursor=cursor)
 
 
 @router.post("/api/runbooks", response_model=rs.RunbookOut, status_code=201)
@@ -47,7 +47,7 @@ async def create_runbook(
 ) -> rs.RunbookOut:
     """A Markdown runbook attached to services and alert names, with automated HTTP steps
     (templated url/headers/body, secret headers stored encrypted, optional approval)."""
-    runbooks.check_literal_hosts(body.steps, RunbookSettings().allow_list())
+    runbook_catalog.check_literal_hosts(body.steps, RunbookSettings().allow_list())
     await _unique(session, body.name, None)
     now = datetime.now(UTC)
     row = Runbook(
@@ -55,19 +55,19 @@ async def create_runbook(
         markdown=body.markdown,
         services=body.services,
         alert_names=body.alert_names,
-        steps=runbooks.stored_steps(body.steps, [], auth.jwt_secret),
+        steps=runbook_catalog.stored_steps(body.steps, [], auth.jwt_secret),
         created_at=now,
         updated_at=now,
     )
     session.add(row)
     await session.flush()
     audit.record(session, principal, "runbook.create", "runbook", row.id, {"name": body.name})
-    return runbooks.runbook_out(row)
+    return runbook_catalog.runbook_out(row)
 
 
 @router.get("/api/runbooks/{runbook_id}", response_model=rs.RunbookOut)
 async def get_runbook(runbook_id: int, _: Reader, session: SessionDep) -> rs.RunbookOut:
-    return runbooks.runbook_out(await _runbook(session, runbook_id))
+    return runbook_catalog.runbook_out(await _runbook(session, runbook_id))
 
 
 @router.put("/api/runbooks/{runbook_id}", response_model=rs.RunbookOut)
@@ -75,14 +75,14 @@ async def replace_runbook(
     runbook_id: int, body: rs.RunbookIn, principal: Writer, session: SessionDep, auth: AuthConfigDep
 ) -> rs.RunbookOut:
     row = await _runbook(session, runbook_id)
-    runbooks.check_literal_hosts(body.steps, RunbookSettings().allow_list())
+    runbook_catalog.check_literal_hosts(body.steps, RunbookSettings().allow_list())
     await _unique(session, body.name, runbook_id)
-    row.steps = runbooks.stored_steps(body.steps, list(row.steps), auth.jwt_secret)
+    row.steps = runbook_catalog.stored_steps(body.steps, list(row.steps), auth.jwt_secret)
     row.name, row.markdown = body.name, body.markdown
     row.services, row.alert_names = body.services, body.alert_names
     row.updated_at = datetime.now(UTC)
     audit.record(session, principal, "runbook.update", "runbook", runbook_id)
-    return runbooks.runbook_out(row)
+    return runbook_catalog.runbook_out(row)
 
 
 @router.delete("/api/runbooks/{runbook_id}", status_code=204)
@@ -98,7 +98,7 @@ async def incident_runbooks(
 ) -> list[rs.RunbookOut]:
     """The runbooks for this incident's services and alerts, with their Markdown."""
     incident = await service.get_incident(session, incident_id)
-    return [runbooks.runbook_out(r) for r in await runbooks.runbooks_for(session, incident)]
+    return [runbook_catalog.runbook_out(r) for r in await runbooks.runbooks_for(session, incident)]
 
 
 @router.post(
@@ -143,7 +143,7 @@ async def run_step(
     audit.record(
         session, principal, "runbook.run", "incident", incident_id, {"run": run.id, "step": step}
     )
-    out = runbooks.run_out(run)
+    out = runbook_catalog.run_out(run)
     if run.status == "blocked":
         return _blocked_problem(out)
     if run.status == "failed" and run.response_status is None and not run.request:
@@ -164,7 +164,7 @@ async def list_runs(incident_id: int, _: Reader, session: SessionDep) -> list[rs
     rows = await session.scalars(
         select(RunbookRun).where(RunbookRun.incident_id == incident_id).order_by(RunbookRun.id)
     )
-    return [runbooks.run_out(r) for r in rows]
+    return [runbook_catalog.run_out(r) for r in rows]
 
 
 async def _decide(
@@ -186,7 +186,7 @@ async def _decide(
         )
     action = "runbook.approve" if approve else "runbook.reject"
     audit.record(session, principal, action, "incident", incident_id, {"run": run_id})
-    return runbooks.run_out(run)
+    return runbook_catalog.run_out(run)
 
 
 def _blocked_problem(out: rs.RunOut) -> JSONResponse:
