@@ -159,7 +159,7 @@ async def test_only_members_or_admins_change_a_teams_schedules_and_policies(
 
 
 async def test_an_override_is_edited_in_place_with_the_create_rules(
-    client: httpx.AsyncClient, admin_headers: H
+    client: httpx.AsyncClient, admin_headers: H, login_as: UserFactory
 ) -> None:
     jo = await make_user(client, admin_headers, "Jo")
     kim = await make_user(client, admin_headers, "Kim")
@@ -241,5 +241,9 @@ async def test_an_override_is_edited_in_place_with_the_create_rules(
     )
     assert wrong_schedule.status_code == 404
     assert (await client.patch(f"{url}/{oid}", json={"user_id": jo})).status_code == 401
+    for role in ("viewer", "responder"):
+        headers = await login_as(role)
+        refused = await client.patch(f"{url}/{oid}", headers=headers, json={"user_id": jo})
+        assert refused.status_code == 403
     audit = await client.get("/api/audit?action=oncall.override.update", headers=admin_headers)
     assert len(audit.json()["items"]) == 3

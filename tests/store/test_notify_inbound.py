@@ -247,3 +247,9 @@ async def test_slack_buttons_acknowledge_then_resolve_and_rewrite_the_message(
     final = http.on("/slack/actions/T0ACME/1/xyz")[-1].json()
     assert [b["type"] for b in final["blocks"]] == ["section", "context", "context"]
     assert final["blocks"][2]["elements"][0]["text"] == ":white_check_mark: Resolved by <@U0FAY>"
+    # A stale Acknowledge button pressed after the resolve changes nothing and says so.
+    assert (await press(client, ack)).status_code == 200
+    stale_note = http.on("/slack/actions/T0ACME/1/xyz")[-1].json()["blocks"][1]["elements"][0]
+    assert stale_note["text"].startswith(":information_source: Already acknowledged")
+    alerts = (await client.get("/api/alerts", headers=admin_headers)).json()["items"]
+    assert alerts[0]["status"] == "resolved"

@@ -254,3 +254,5 @@ def test_a_pressed_page_says_who_acted_and_keeps_only_what_is_left_to_do() -> No
     assert [e["action_id"] for e in acked["blocks"][2]["elements"]] == ["sentinel_resolve"]
     resolved = slack.updated_message(acked, "resolve", "U2")
     assert [b["type"] for b in resolved["blocks"]] == ["section", "context", "context"]
+    late = slack.updated_message(message, "acknowledge", "U3", changed=False)
+    assert late["blocks"][1]["elements"][0]["text"].startswith(":information_source: Already")

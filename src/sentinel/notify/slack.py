@@ -36,9 +36,11 @@ def verify(signing_secret: str, timestamp: str, given: str, body: bytes, now: fl
         raise BadSlackRequest("the X-Slack-Signature header does not match")
 
 
-def updated_message(message: dict[str, Any], action: str, user_id: str) -> dict[str, Any]:
-    """The page as it should read now: who did what; after an acknowledge only Resolve is
-    left to press, after a resolve nothing."""
+def updated_message(
+    message: dict[str, Any], action: str, user_id: str, changed: bool = True
+) -> dict[str, Any]:
+    """The page as it should read now: who did what (or that it had been done already);
+    after an acknowledge only Resolve is left to press, after a resolve nothing."""
     blocks = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
     remaining = [
         element
@@ -49,7 +51,10 @@ def updated_message(message: dict[str, Any], action: str, user_id: str) -> dict[
     ]
     done = "Acknowledged" if action == "acknowledge" else "Resolved"
     mark = ":eyes:" if action == "acknowledge" else ":white_check_mark:"
-    who = {"type": "mrkdwn", "text": f"{mark} {done} by <@{user_id}>"}
+    text = f"{mark} {done} by <@{user_id}>"
+    if not changed:
+        text = f":information_source: Already {done.lower()}: nothing changed (<@{user_id}>)"
+    who = {"type": "mrkdwn", "text": text}
     blocks.append({"type": "context", "elements": [who]})
     if remaining:
         blocks.append({"type": "actions", "elements": remaining})

@@ -86,10 +86,10 @@ async def slack_interaction(
             raise Forbidden(f"This button cannot be used: {exc}.") from exc
         if claim.action != action:
             raise Forbidden(f"This button's token is for {claim.action}, not {action}.")
-        await act_on_group(session, claim.group_id, action, who, datetime.now(UTC))
+        changed = await act_on_group(session, claim.group_id, action, who, datetime.now(UTC))
         url = payload.get("response_url")
         if isinstance(url, str) and url.startswith(("http://", "https://")):
             message = payload.get("message") or {}
-            update = slack.updated_message(message, action, user_id)
+            update = slack.updated_message(message, action, user_id, changed > 0)
             background.add_task(update_message, url, update, notify.http_timeout_seconds)
     return Response(status_code=200)
