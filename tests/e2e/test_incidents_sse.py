@@ -110,3 +110,17 @@ async def test_events_cross_replicas_on_postgresql(database_url: str, tmp_path: 
     finally:
         stop_server(a)
         stop_server(b)
+
+
+async def test_a_deleted_incident_is_announced_without_an_event_id(
+    live_server: LiveServer,
+) -> None:
+    admin = live_server.admin_headers()
+    async with httpx.AsyncClient(base_url=live_server.url, headers=admin) as api:
+        iid = (await api.post("/api/incidents", json={"title": "Mistake"})).json()["id"]
+        async with sse(f"{live_server.url}/api/incidents/stream", admin) as everything:
+            assert (await api.delete(f"/api/incidents/{iid}")).status_code == 204
+            gone = await everything.next_event()
+    assert gone["event"] == "deleted" and gone["data"] == {"type": "deleted", "incident_id": iid}
+    # No `id:` line: an empty one would reset the client's Last-Event-ID.
+    assert "id" not in gone

@@ -31,7 +31,10 @@ REPLAY_LIMIT = 1000
 
 def _frame(item: dict[str, Any]) -> str:
     data = json.dumps(item, default=str, separators=(",", ":"))
-    return f"event: {item.get('type', 'timeline')}\nid: {item.get('id', '')}\ndata: {data}\n\n"
+    # An event without an id (e.g. `deleted`) writes no id line: an empty one would reset
+    # the client's Last-Event-ID and lose the replay on its next reconnect.
+    event_id = f"id: {item['id']}\n" if item.get("id") is not None else ""
+    return f"event: {item.get('type', 'timeline')}\n{event_id}data: {data}\n\n"
 
 
 async def _replay(db: Database, incident_id: int | None, after_id: int) -> list[dict[str, Any]]:
