@@ -331,12 +331,16 @@ def _attempt(at: datetime, ok: bool = True, **extra: Any) -> DeliveryAttempt:
 
 def test_a_page_belongs_to_open_incidents_and_just_resolved_ones() -> None:
     t0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    open_one = Incident(status="investigating", resolved_at=None)
-    resolved = Incident(status="resolved", resolved_at=t0)
+    started = t0 - timedelta(hours=2)
+    open_one = Incident(status="investigating", started_at=started, resolved_at=None)
+    resolved = Incident(status="resolved", started_at=started, resolved_at=t0)
     assert notifications._belongs(open_one, _attempt(t0 + timedelta(days=3)))
+    assert notifications._belongs(open_one, _attempt(started - timedelta(minutes=5)))
     assert notifications._belongs(resolved, _attempt(t0 + timedelta(minutes=14)))
-    # The group fired again a day later: that page is for another incident.
+    # The group fired again a day later: that page is for another incident; and a page
+    # of an earlier episode of the group, read late, was for an earlier one.
     assert not notifications._belongs(resolved, _attempt(t0 + timedelta(days=1)))
+    assert not notifications._belongs(open_one, _attempt(started - timedelta(days=1)))
 
 
 def test_a_page_reads_as_who_how_and_what_came_of_it() -> None:

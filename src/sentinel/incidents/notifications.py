@@ -38,6 +38,7 @@ LINKS_CURSOR = "incident_alert_links"
 AUTHOR = "sentinel (notify)"
 LATE = timedelta(seconds=60)  # an attempt older than this at writing says when it was
 RESOLVED_GRACE = timedelta(minutes=15)
+EARLIEST = timedelta(hours=1)  # pages this long before an incident started are not its
 
 
 def describe(attempt: DeliveryAttempt, who: str | None, now: datetime) -> str:
@@ -121,8 +122,10 @@ async def _incidents_by_group(
 
 def _belongs(incident: Incident, attempt: DeliveryAttempt) -> bool:
     """An alert group outlives incidents (it reopens when its alerts fire again): a page
-    belongs to an open incident, or to a resolved one until shortly after it resolved
-    (the resolved notice)."""
+    belongs to an incident from a while before it started (its alerts fired first) until
+    shortly after it resolved (the resolved notice), or for as long as it is open."""
+    if attempt.at < incident.started_at - EARLIEST:
+        return False  # an older episode of the group (read late: a backlog, an upgrade)
     if is_open(incident.status):
         return True
     resolved = incident.resolved_at
@@ -161,7 +164,9 @@ async def _earlier_pages(
         (incident, a)
         for a in await history.attempts_for_groups(session, groups)
         for incident in by_group.get(a.group_id or 0, [])
-        if (key := (a.group_id or 0, incident.id)) in since and a.at >= since[key]
+        if (key := (a.group_id or 0, incident.id)) in since
+        and a.at >= since[key]
+        and _belongs(incident, a)
     ]
 
 
