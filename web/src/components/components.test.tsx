@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api/client";
 import { linePath, niceTicks } from "./charts";
 import { ErrorBanner } from "./ErrorBanner";
+import { TimeSeriesChart } from "./TimeSeriesChart";
 import { formatMs, formatPercent, formatRate } from "./format";
 import { VirtualTable } from "./VirtualTable";
 
@@ -49,6 +50,32 @@ describe("VirtualTable", () => {
     first.focus();
     await userEvent.setup().keyboard("{Enter}");
     expect(opened).toHaveBeenCalledWith({ id: 0, name: "span-0" });
+  });
+});
+
+describe("TimeSeriesChart", () => {
+  it("draws one labelled line per series with round y ticks and a legend", () => {
+    const t0 = Date.parse("2025-05-01T12:00:00Z");
+    const points = (f: (i: number) => number | null) =>
+      Array.from({ length: 30 }, (_, i) => ({ t: t0 + i * 60_000, v: f(i) }));
+    const { container } = render(
+      <TimeSeriesChart
+        label="Requests per second, last 30 minutes"
+        format={(v) => `${v}/s`}
+        series={[
+          { name: "requests", points: points((i) => 10 + (i % 5)) },
+          { name: "errors", points: points((i) => (i === 7 ? null : i % 3)) },
+        ]}
+      />,
+    );
+    expect(screen.getByRole("img", { name: "Requests per second, last 30 minutes" })).toBeTruthy();
+    const lines = container.querySelectorAll("path");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]!.getAttribute("d")!.match(/M/g)).toHaveLength(2); // the gap at i=7
+    const ticks = [...container.querySelectorAll("text.tick")].map((t) => t.textContent);
+    expect(ticks).toContain("0/s");
+    expect(ticks).toContain("15/s");
+    expect(container.querySelector("figcaption")!.textContent).toBe("requestserrors");
   });
 });
 
