@@ -16,6 +16,7 @@ from sentinel.auth import audit
 from sentinel.incidents import (
     action_items,
     insights,
+    list_filters,
     operations,
     postmortem,
     responses,
@@ -29,6 +30,7 @@ from sentinel.incidents import timeline as timeline_entries
 from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
 from sentinel.incidents.models import Incident, TimelineEntry
+from sentinel.incidents.schemas import SeverityName
 from sentinel.storage.engine import Database
 from sentinel.timeutil import UtcDatetime
 
@@ -59,30 +61,44 @@ async def list_incidents(
     _: Reader,
     session: SessionDep,
     page: PageParams,
-    status: IncidentStatus | None = None,
-    severity: str | None = None,
+    status: Annotated[
+        list[IncidentStatus] | None, Query(description="Any of these (repeat the parameter).")
+    ] = None,
+    severity: SeverityName | None = None,
+    service: Annotated[str | None, Query(max_length=200, description="Affected service.")] = None,
     team_id: int | None = None,
 ) -> Page[schemas.IncidentOut]:
     """All incidents, newest first."""
-    stmt = select(Incident)
-    if team_id is not None:
-        stmt = stmt.where(Incident.team_id == team_id)
-    if status is not None:
-        stmt = stmt.where(Incident.status == status.value)
-    if severity is not None:
-        stmt = stmt.where(Incident.severity == severity)
+    stmt = list_filters.filtered(
+        session,
+        select(Incident),
+        statuses=status or (),
+        severity=severity,
+        service=service,
+        team_id=team_id,
+    )
     rows, cursor = await paginate(session, stmt, page, [Incident.id])
     return Page(items=await responses.incidents_out(session, rows), next_cursor=cursor)
 
 
 @router.get("/active", response_model=Page[schemas.IncidentOut])
 async def active_incidents(
-    _: Reader, session: SessionDep, page: PageParams, team_id: int | None = None
+    _: Reader,
+    session: SessionDep,
+    page: PageParams,
+    severity: SeverityName | None = None,
+    service: Annotated[str | None, Query(max_length=200, description="Affected service.")] = None,
+    team_id: int | None = None,
 ) -> Page[schemas.IncidentOut]:
     """Incidents not yet resolved, newest first."""
-    stmt = select(Incident).where(Incident.status.in_([s.value for s in OPEN_STATUSES]))
-    if team_id is not None:
-        stmt = stmt.where(Incident.team_id == team_id)
+    stmt = list_filters.filtered(
+        session,
+        select(Incident),
+        statuses=sorted(OPEN_STATUSES),
+        severity=severity,
+        service=service,
+        team_id=team_id,
+    )
     rows, cursor = await paginate(session, stmt, page, [Incident.id])
     return Page(items=await responses.incidents_out(session, rows), next_cursor=cursor)
 

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sentinel.api.deps import Reader, SessionDep, SettingsDep
 from sentinel.api.errors import Forbidden
 from sentinel.api.pagination import Page, PageParams, paginate
-from sentinel.notify import links, slack_routes, twilio_routes
+from sentinel.notify import links, settings_routes, slack_routes, twilio_routes
 from sentinel.notify.actions import act_on_group
 from sentinel.notify.models import NotificationAttempt, OutboxMessage
 
 router = APIRouter(tags=["notifications"])
 router.include_router(twilio_routes.router)
 router.include_router(slack_routes.router)
+router.include_router(settings_routes.router)
 
 
 def now() -> datetime:
