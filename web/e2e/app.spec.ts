@@ -54,7 +54,7 @@ test("log in, see the overview, dark theme, deep link reload, log out", async ({
   await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
   await expect(page.getByLabel("Time range", { exact: true })).toHaveValue("6h");
   await open(page, "/services/checkout?range=24h");
-  await expect(page.getByRole("heading", { name: "Services", level: 1 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "checkout", level: 1 })).toBeVisible();
   await expect(page.getByLabel("Time range", { exact: true })).toHaveValue("24h");
 
   // Log out: back at the login page, and pages need a login again.

@@ -24,8 +24,7 @@ export function page(load: () => Promise<{ default: ComponentType }>): Component
 
 export const areas: Area[] = [
   { path: "/", label: "Overview", Page: OverviewPage },
-  // TODO(web: services page): dependency graph, service page with RED charts and operations.
-  { path: "/services", label: "Services", Page: todo("Services", "the dependency graph and a page per service with RED charts and its operations.") },
+  { path: "/services", label: "Services", Page: page(() => import("./pages/services/ServicesPage")) },
   // TODO(web: traces page): search, duration scatter, trace waterfall.
   { path: "/traces", label: "Traces", Page: todo("Traces", "trace search, a duration scatter and the trace waterfall.") },
   // TODO(web: logs page): query bar, histogram, virtualised results, live tail, patterns.
