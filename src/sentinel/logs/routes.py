@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sentinel.api.deps import Reader, SessionDep
 from sentinel.api.errors import BadRequest, NotFound
 from sentinel.api.pagination import decode_cursor, encode_cursor
-from sentinel.logs import service, views
+from sentinel.logs import derive, search, service, tail, views
 from sentinel.logs.derive import MINUTE_NS
 from sentinel.logs.models import LogPattern
 from sentinel.logs.query import QuerySyntaxError
@@ -36,6 +36,7 @@ from sentinel.logs.severity import level_of
 from sentinel.timeutil import UtcDatetime, parse_duration
 
 router = APIRouter(prefix="/api/logs", tags=["logs"])
+router.include_router(tail.router)  # GET /api/logs/tail (live tail, SSE)
 _TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 StartQ = Annotated[UtcDatetime | None, Query(description="From this time (RFC 3339).")]
@@ -288,6 +289,7 @@ async def get_errors(
 
 @router.get("/statistics", response_model=Statistics, summary="Get statistics")
 async def get_statistics(
+    request: Request,
     session: SessionDep,
     _principal: Reader,
     service_name: ServiceQ = None,
@@ -295,9 +297,16 @@ async def get_statistics(
     end: EndQ = None,
     since: SinceQ = None,
     step: Annotated[str | None, Query(description="Bucket width, e.g. 1m, 5m, 1h.")] = None,
+    query: Annotated[
+        str, Query(description="Count only the lines this search matches (as in /search).")
+    ] = "",
+    level: Annotated[str | None, Query(description="Levels, e.g. ERROR or warn,error.")] = None,
+    trace_id: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{32}$")] = None,
+    nl: Annotated[bool | None, Query(description="As in /search.")] = None,
 ) -> Statistics:
     """Counts by level and by service, in total and per time bucket (default: the last
-    hour in 1-minute steps)."""
+    hour in 1-minute steps). With `query`, `level` or `trace_id`: of the lines that
+    search matches (a search's volume histogram)."""
     start_ns, end_ns = _range(start, end, since, timedelta(hours=1))
     end_ns = end_ns or time.time_ns()
     assert start_ns is not None
@@ -311,7 +320,27 @@ async def get_statistics(
         step_ns = max(MINUTE_NS, span // 60)
     if step_ns <= 0 or span // step_ns > views.MAX_BUCKETS:
         raise BadRequest(f"step is too small: at most {views.MAX_BUCKETS} buckets per request")
-    rows = await views.statistics(session, start_ns, end_ns, step_ns, service_name or [])
+    conditions: list[object] = []
+    params: dict[str, object] = {}
+    if query.strip() or level or trace_id:
+        runtime: LogsRuntime = request.app.state.logs
+        ask = service.SearchRequest(
+            text=query, levels=level, trace_id=trace_id.lower() if trace_id else None, natural=nl
+        )
+        try:
+            structured, _natural, _notes = await service.interpret(
+                session, ask, set(runtime.services)
+            )
+        except QuerySyntaxError as exc:
+            raise BadRequest(f"The query cannot be read: {exc}") from exc
+        postgres = session.get_bind().dialect.name == "postgresql"
+        indexed = int((await derive.freshness(session))["indexed_through_id"])
+        conditions = search.filters(structured, postgres, indexed)
+        fts = None if postgres else search.fts5_expression(structured)
+        params = {"fts": fts} if fts else {}
+    rows = await views.statistics(
+        session, start_ns, end_ns, step_ns, service_name or [], conditions, params
+    )
     buckets: dict[int, StatisticsBucket] = {}
     by_level: dict[str, int] = {}
     by_service: dict[str, int] = {}

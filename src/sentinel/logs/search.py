@@ -28,7 +28,7 @@ def _like_pattern(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _contains(value: str, postgres: bool) -> ColumnElement[bool]:
+def contains(value: str, postgres: bool) -> ColumnElement[bool]:
     if postgres:
         return LogRecord.body.ilike(_like_pattern(value), escape="\\")
     return LogRecord.body.like(_like_pattern(value), escape="\\")
@@ -105,7 +105,7 @@ def filters(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
     for key, value in query.exclude_attributes.items():
         where.append(func.coalesce(_attribute(key, postgres), "") != value)
     for value in query.exclude:
-        where.append(not_(_contains(value, postgres)))
+        where.append(not_(contains(value, postgres)))
     where.extend(_text(query, postgres, indexed_through))
     return where
 
@@ -116,7 +116,7 @@ def _text(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
         return []
     # Terms with no word characters (e.g. "->") cannot use the index: LIKE only.
     unindexable = [t for t in texts if not _WORD.search(t)]
-    where: list[Any] = [_contains(t, postgres) for t in unindexable]
+    where: list[Any] = [contains(t, postgres) for t in unindexable]
     if postgres:
         expression = tsquery_expression(query)
         if expression:
@@ -133,7 +133,7 @@ def _text(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
         )
         tail = and_(
             LogRecord.id > indexed_through,
-            *(_contains(t, postgres) for t in texts if _WORD.search(t)),
+            *(contains(t, postgres) for t in texts if _WORD.search(t)),
         )
         where.append(or_(indexed, tail).self_group())
     return where

@@ -46,6 +46,26 @@ async def search_logs(
     set, or when it is unset and the text reads like one; otherwise as the search
     language. The explicit parameters (service, level, time range) are ANDed on top.
     Raises QuerySyntaxError for a query that cannot be read."""
+    query, natural, notes = await interpret(session, request, seen_services)
+    freshness = await derive.freshness(session)
+    postgres = dialect_name(session) == "postgresql"
+    records, next_cursor = await search.run(
+        session,
+        query,
+        postgres=postgres,
+        indexed_through=freshness["indexed_through_id"],
+        limit=request.limit,
+        cursor=request.cursor,
+    )
+    return SearchOutcome(records, next_cursor, query, natural, notes, freshness)
+
+
+async def interpret(
+    session: AsyncSession, request: SearchRequest, seen_services: set[str]
+) -> tuple[LogQuery, bool, list[str]]:
+    """The structured query a request runs (text read as the search language or as a
+    question, explicit parameters ANDed on top), whether it was read as natural
+    language, and how. Raises QuerySyntaxError."""
     natural = request.natural
     if natural is None:
         natural = nlquery.looks_natural(request.text)
@@ -73,14 +93,4 @@ async def search_logs(
     if request.trace_id:
         query.trace_id = request.trace_id
     query.pattern_ids.extend(p for p in request.pattern_ids if p not in query.pattern_ids)
-    freshness = await derive.freshness(session)
-    postgres = dialect_name(session) == "postgresql"
-    records, next_cursor = await search.run(
-        session,
-        query,
-        postgres=postgres,
-        indexed_through=freshness["indexed_through_id"],
-        limit=request.limit,
-        cursor=request.cursor,
-    )
-    return SearchOutcome(records, next_cursor, query, bool(natural), notes, freshness)
+    return query, bool(natural), notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -162,9 +163,16 @@ async def error_groups(
 
 
 async def statistics(
-    session: AsyncSession, start_ns: int, end_ns: int, step_ns: int, services: list[str]
+    session: AsyncSession,
+    start_ns: int,
+    end_ns: int,
+    step_ns: int,
+    services: list[str],
+    conditions: Sequence[Any] = (),
+    params: dict[str, Any] | None = None,
 ) -> list[tuple[int, str, str, int]]:
-    """(bucket start ns, service, level, count) rows."""
+    """(bucket start ns, service, level, count) rows; `conditions` (a search's filters,
+    with their bound `params`) narrow the records counted."""
     bucket = (LogRecord.time_ns - start_ns) // step_ns
     stmt = (
         select(
@@ -178,9 +186,11 @@ async def statistics(
     )
     if services:
         stmt = stmt.where(LogRecord.service.in_(services))
+    for condition in conditions:
+        stmt = stmt.where(condition)
     return [
         (start_ns + int(b) * step_ns, service, level, int(count))
-        for b, service, level, count in (await session.execute(stmt)).all()
+        for b, service, level, count in (await session.execute(stmt, params or {})).all()
     ]
 
 
