@@ -64,6 +64,27 @@ async def list_slos(
     return Page(items=[service.to_out(r) for r in rows], next_cursor=cursor)
 
 
+@router.get("/statuses", response_model=Page[readings.StatusOut])
+async def list_statuses(
+    _: Reader,
+    session: SessionDep,
+    page: PageParams,
+    service_name: Annotated[str | None, Query(alias="service")] = None,
+) -> Page[readings.StatusOut]:
+    """Each SLO's status (as `/{id}/status`) in the list's order and pages: one request
+    for a list of SLOs with their budgets and alert states."""
+    stmt = select(Slo)
+    if service_name:
+        stmt = stmt.where(Slo.service == service_name)
+    rows, cursor = await paginate(session, stmt, page, [Slo.id])
+    statuses = await compute_statuses(session, rows, now())
+    states = await service.alert_states(session, [r.id for r in rows])
+    return Page(
+        items=[readings.status_out(r, statuses[r.id], states.get(r.id, [])) for r in rows],
+        next_cursor=cursor,
+    )
+
+
 @router.get("/violations", response_model=Page[report.ViolationOut])
 async def violations(
     _: Reader,
