@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from sentinel.alerting import insights, lifecycle
 from sentinel.alerting.gate import ingest_batch
+from sentinel.alerting.insight_schemas import AlertStatisticsOut, FatigueReportOut
 from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertOccurrence
 from sentinel.alerting.pipeline import IncomingAlert, Transition
 from sentinel.alerting.schemas import (
@@ -18,13 +19,16 @@ from sentinel.alerting.schemas import (
     AlertEventOut,
     AlertGroupOut,
     AlertOut,
+    GroupedAlertsOut,
     OccurrenceOut,
+    PagingGroupOut,
     SilenceAlertRequest,
 )
-from sentinel.alerting.severity import OPEN_STATUSES, AlertStatus, Severity
+from sentinel.alerting.severity import OPEN_STATUSES, RANK, AlertStatus, Severity
 from sentinel.api.deps import Ingester, Reader, Responder, SessionDep
 from sentinel.api.errors import NotFound
 from sentinel.api.pagination import Page, PageParams, paginate
+from sentinel.ingest.alertmanager import views
 
 router = APIRouter(prefix="/api/alerts", tags=["alerting"])
 Days = Annotated[int, Query(ge=1, le=365, description="Window in days.")]
@@ -120,14 +124,14 @@ async def active_alerts(
     return Page(items=[AlertOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/statistics")
+@router.get("/statistics", response_model=AlertStatisticsOut)
 async def alert_statistics(_: Reader, session: SessionDep, days: Days = 7) -> dict[str, object]:
     """Counts by severity, service and state; MTTA and MTTR (mean, median, p90) in
     seconds; the noisiest alerts; a daily trend."""
     return await insights.statistics(session, now(), days)
 
 
-@router.get("/fatigue")
+@router.get("/fatigue", response_model=FatigueReportOut)
 async def alert_fatigue(_: Reader, session: SessionDep, days: Days = 7) -> dict[str, object]:
     """Flapping alerts and a 0–100 fatigue score per rule, service and team, with
     recommendations and the numbers behind them."""
@@ -166,6 +170,43 @@ async def get_group(group_id: int, _: Reader, session: SessionDep) -> AlertGroup
     if group is None:
         raise NotFound(f"No alert group with id {group_id}.")
     return AlertGroupOut.model_validate(group)
+
+
+@router.get("/grouped", response_model=GroupedAlertsOut)
+async def grouped_alerts(_: Reader, session: SessionDep) -> GroupedAlertsOut:
+    """The open alerts as they page: every group holding one (an alert that took
+    `continue` routes is in each of their groups), most severe first, then newest; each
+    group's alerts most severe first, then newest."""
+    alerts = await views.open_alerts(session)
+    member = await views.memberships(session, alerts)
+    groups = await views.groups_by_id(session, {g for ids in member.values() for g in ids})
+    held: dict[int, list[Alert]] = {}
+    ungrouped: list[Alert] = []
+    for alert in alerts:
+        ids = [g for g in member.get(alert.id, []) if g in groups]
+        if not ids:
+            ungrouped.append(alert)
+        for group_id in ids:
+            held.setdefault(group_id, []).append(alert)
+
+    def order(alert: Alert) -> tuple[int, float]:
+        return RANK.get(Severity(alert.severity), len(RANK)), -alert.starts_at.timestamp()
+
+    ordered = sorted(
+        ((sorted(members, key=order), group_id) for group_id, members in held.items()),
+        key=lambda pair: (order(pair[0][0]), -pair[1]),
+    )
+    ungrouped.sort(key=order)
+    return GroupedAlertsOut(
+        groups=[
+            PagingGroupOut(
+                group=AlertGroupOut.model_validate(groups[group_id]),
+                alerts=[AlertOut.model_validate(a) for a in members],
+            )
+            for members, group_id in ordered
+        ],
+        ungrouped=[AlertOut.model_validate(a) for a in ungrouped],
+    )
 
 
 @router.get("/{alert_id}", response_model=AlertOut)

@@ -146,6 +146,18 @@ class AlertGroupOut(BaseModel):
     last_notified_at: datetime | None
 
 
+class PagingGroupOut(BaseModel):
+    """An alert group holding open alerts: what one page will be about."""
+
+    group: AlertGroupOut
+    alerts: list[AlertOut]
+
+
+class GroupedAlertsOut(BaseModel):
+    groups: list[PagingGroupOut]
+    ungrouped: list[AlertOut] = Field(description="Open alerts in no group (yet).")
+
+
 class RouteIn(BaseModel):
     name: Name
     parent_id: int | None = None

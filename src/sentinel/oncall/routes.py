@@ -25,6 +25,7 @@ from sentinel.oncall.rotation import Shift
 from sentinel.oncall.schemas import (
     FinalShiftsOut,
     GapOut,
+    LayerShiftsOut,
     OnCallOut,
     ScheduleIn,
     ScheduleOut,
@@ -253,13 +254,24 @@ async def final_shifts(
     start: UtcDatetime,
     end: UtcDatetime,
 ) -> FinalShiftsOut:
-    """The final shifts (layers, swaps and overrides merged) for [start, end) and its gaps."""
+    """The final shifts (layers, swaps and overrides merged) for [start, end) and its gaps,
+    and each layer's own shifts."""
     schedule = await service.get_schedule(session, schedule_id)
     final = await service.final_schedule(session, schedule, start, end)
+    layers = [
+        LayerShiftsOut(
+            index=layer.id,
+            name=str(raw.get("name") or ""),
+            priority=layer.priority,
+            shifts=[shift_out(s) for s in layer.rotation.shifts(start, end, layer.id)],
+        )
+        for layer, raw in zip(service.layers_of(schedule), schedule.layers, strict=True)
+    ]
     return FinalShiftsOut(
         schedule_id=schedule_id,
         start=start,
         end=end,
         shifts=[shift_out(s) for s in final.shifts],
         gaps=[GapOut(start=g.start, end=g.end) for g in final.gaps],
+        layers=layers,
     )

@@ -163,12 +163,25 @@ class GapOut(BaseModel):
     end: datetime
 
 
+class LayerShiftsOut(BaseModel):
+    """One layer's own rotation in the range (restrictions applied), before layers,
+    swaps and overrides are merged into the final shifts."""
+
+    index: int
+    name: str
+    priority: int
+    shifts: list[ShiftOut]
+
+
 class FinalShiftsOut(BaseModel):
     schedule_id: int
     start: datetime
     end: datetime
     shifts: list[ShiftOut]
     gaps: list[GapOut]
+    layers: list[LayerShiftsOut] = Field(
+        default_factory=list, description="Each layer's own shifts, for a timeline per layer."
+    )
 
 
 class OnCallOut(BaseModel):
