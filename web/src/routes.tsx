@@ -29,8 +29,7 @@ export const areas: Area[] = [
   { path: "/traces", label: "Traces", Page: todo("Traces", "trace search, a duration scatter and the trace waterfall.") },
   // TODO(web: logs page): query bar, histogram, virtualised results, live tail, patterns.
   { path: "/logs", label: "Logs", Page: todo("Logs", "log search (query syntax and natural language), volume, live tail, patterns, anomalies and errors.") },
-  // TODO(web: alerts page): active alerts grouped, ack/resolve/silence, silences, routes, fatigue.
-  { path: "/alerts", label: "Alerts", Page: todo("Alerts", "active alerts as they page, silences, routing rules and the fatigue report.") },
+  { path: "/alerts", label: "Alerts", Page: page(() => import("./pages/alerts/AlertsPage")) },
   // TODO(web: on-call page): who is on call, schedules, policies, contact methods, history.
   { path: "/oncall", label: "On-call", Page: todo("On-call", "who is on call now, schedules, escalation policies and notification history.") },
   // TODO(web: incidents page): list and detail with live timeline, runbooks, post-mortem.

@@ -17,5 +17,5 @@ export function useMe() {
 }
 
 export function can(me: Me | undefined, permission: string): boolean {
-  return me?.permissions.includes(permission) ?? false;
+  return (me?.permissions ?? []).includes(permission);
 }

@@ -74,6 +74,7 @@ function emptyAnswer(path: string): unknown {
     const totals = { count: 0, error_count: 0, rate_per_second: 0, error_rate: 0, avg_ms: null, p50_ms: null, p95_ms: null, p99_ms: null };
     return { start: new Date().toISOString(), end: new Date().toISOString(), step_seconds: 60, totals, operations: [], services: [] };
   }
+  if (path === "/api/alerts/grouped") return { groups: [], ungrouped: [] };
   return { items: [], next_cursor: null };
 }
 
