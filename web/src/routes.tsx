@@ -27,8 +27,7 @@ export const areas: Area[] = [
   { path: "/services", label: "Services", Page: page(() => import("./pages/services/ServicesPage")) },
   // TODO(web: traces page): search, duration scatter, trace waterfall.
   { path: "/traces", label: "Traces", Page: todo("Traces", "trace search, a duration scatter and the trace waterfall.") },
-  // TODO(web: logs page): query bar, histogram, virtualised results, live tail, patterns.
-  { path: "/logs", label: "Logs", Page: todo("Logs", "log search (query syntax and natural language), volume, live tail, patterns, anomalies and errors.") },
+  { path: "/logs", label: "Logs", Page: page(() => import("./pages/logs/LogsPage")) },
   { path: "/alerts", label: "Alerts", Page: page(() => import("./pages/alerts/AlertsPage")) },
   // TODO(web: on-call page): who is on call, schedules, policies, contact methods, history.
   { path: "/oncall", label: "On-call", Page: todo("On-call", "who is on call now, schedules, escalation policies and notification history.") },

@@ -25,6 +25,7 @@ from sentinel.logs.schemas import (
     IndexFreshness,
     LogHit,
     Pattern,
+    PatternPage,
     SearchResponse,
     Statistics,
     StatisticsBucket,
@@ -164,7 +165,7 @@ def _pattern(p: LogPattern, volume: dict[int, int]) -> Pattern:
     )
 
 
-@router.get("/patterns", summary="Get log patterns")
+@router.get("/patterns", response_model=PatternPage, summary="Get log patterns")
 async def list_patterns(
     session: SessionDep,
     _principal: Reader,
@@ -174,7 +175,7 @@ async def list_patterns(
     volume_minutes: Annotated[int, Query(ge=0, le=1440)] = 60,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
-) -> dict[str, object]:
+) -> PatternPage:
     """Mined templates, busiest first, each with count, first/last seen, an example,
     its services and a per-minute volume series over the last `volume_minutes`."""
     stmt = select(LogPattern)
@@ -197,10 +198,9 @@ async def list_patterns(
         next_cursor = encode_cursor([rows[-1].count, rows[-1].id])
     since = time.time_ns() // MINUTE_NS - volume_minutes
     volumes = await views.pattern_volumes(session, [p.id for p in rows], since)
-    return {
-        "items": [_pattern(p, volumes.get(p.id, {})) for p in rows],
-        "next_cursor": next_cursor,
-    }
+    return PatternPage(
+        items=[_pattern(p, volumes.get(p.id, {})) for p in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/patterns/{pattern_id}", response_model=Pattern, summary="One log pattern")

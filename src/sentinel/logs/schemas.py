@@ -96,6 +96,11 @@ class Pattern(BaseModel):
     volume: list[VolumePoint] = Field(default_factory=list)
 
 
+class PatternPage(BaseModel):
+    items: list[Pattern]
+    next_cursor: str | None = None
+
+
 class AnomalyOut(BaseModel):
     kind: str
     subject: str
