@@ -25,8 +25,7 @@ export function page(load: () => Promise<{ default: ComponentType }>): Component
 export const areas: Area[] = [
   { path: "/", label: "Overview", Page: OverviewPage },
   { path: "/services", label: "Services", Page: page(() => import("./pages/services/ServicesPage")) },
-  // TODO(web: traces page): search, duration scatter, trace waterfall.
-  { path: "/traces", label: "Traces", Page: todo("Traces", "trace search, a duration scatter and the trace waterfall.") },
+  { path: "/traces", label: "Traces", Page: page(() => import("./pages/traces/TracesPage")) },
   { path: "/logs", label: "Logs", Page: page(() => import("./pages/logs/LogsPage")) },
   { path: "/alerts", label: "Alerts", Page: page(() => import("./pages/alerts/AlertsPage")) },
   // TODO(web: on-call page): who is on call, schedules, policies, contact methods, history.
