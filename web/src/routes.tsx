@@ -32,8 +32,7 @@ export const areas: Area[] = [
   { path: "/oncall", label: "On-call", Page: todo("On-call", "who is on call now, schedules, escalation policies and notification history.") },
   // TODO(web: incidents page): list and detail with live timeline, runbooks, post-mortem.
   { path: "/incidents", label: "Incidents", Page: todo("Incidents", "open and past incidents, with a live timeline, runbooks and the post-mortem.") },
-  // TODO(web: SLOs page): list with budget, detail with burn-down and burn rates.
-  { path: "/slos", label: "SLOs", Page: todo("SLOs", "every SLO with its error budget, burn-down and burn rates.") },
+  { path: "/slos", label: "SLOs", Page: page(() => import("./pages/slos/SlosPage")) },
   // TODO(web: settings page): API keys, users and teams, channels, ingest snippets.
   { path: "/settings", label: "Settings", Page: todo("Settings", "API keys, users and teams, notification channels and setup snippets.") },
 ];
