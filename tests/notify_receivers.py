@@ -186,6 +186,7 @@ class HttpReceiver:
             self.caller.origin + urlsplit(answer.action).path,
             data=dict(answer.form),
             headers={"X-Twilio-Signature": answer.signature},
+            timeout=30,
         )
         with self.lock:
             self.caller.answers.append(response)

@@ -130,7 +130,7 @@ def test_pressing_1_on_the_call_acknowledges_and_the_resolve_arrives_by_sms(
     ivan = person(server, "ivan", "slack", "#ivan")
     escalate(server, "storage", hana, ivan)
     fire(server, "storage")
-    assert http.wait_for(lambda: len(http.caller.answers) == 1, 20), server.log()[-3000:]
+    assert http.wait_for(lambda: len(http.caller.answers) == 1, 30), server.log()[-3000:]
     [answer] = http.caller.answers
     assert answer.status_code == 200, answer.text
     assert "acknowledged. Escalation stopped." in answer.text
@@ -160,7 +160,7 @@ def test_slack_buttons_acknowledge_then_resolve_and_the_channel_hears_it_once(
     kai = person(server, "kai", "email", "kai@example.com")
     escalate(server, "billing", jun, kai)
     fire(server, "billing")
-    assert http.wait_for(lambda: len(bot_posts(http, "#ops-jun")) == 1, 20), server.log()[-3000:]
+    assert http.wait_for(lambda: len(bot_posts(http, "#ops-jun")) == 1, 30), server.log()[-3000:]
     [page] = bot_posts(http, "#ops-jun")
     respond = f"{http.url}/slack/respond/1"
 
