@@ -362,3 +362,18 @@ async def test_sort_by_duration_pages_each_trace_once(
     assert seen == [t for _, t in sorted(created, reverse=True)]
     bad = await client.get("/api/tracing/traces", params={"cursor": "!!"}, headers=admin_headers)
     assert bad.status_code == 400
+
+
+async def test_trace_view_is_plain_json_documented_as_a_trace_view(
+    client: httpx.AsyncClient, admin_headers: Headers, stored: None
+) -> None:
+    """The view is written by pydantic directly (large traces); same JSON, same schema."""
+    response = await client.get(f"/api/tracing/traces/{TRACE_ID}", headers=admin_headers)
+    assert response.headers["content-type"] == "application/json"
+    root = response.json()["roots"][0]
+    assert root["start_ns"] == int(root["start_ns"]) and root["start_time"].endswith("Z")
+    openapi = (await client.get("/openapi.json")).json()
+    answer = openapi["paths"]["/api/tracing/traces/{trace_id}"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TraceView"
+    }

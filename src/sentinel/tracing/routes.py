@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from sentinel.api.deps import Reader, SessionDep
 from sentinel.api.errors import BadRequest, NotFound
@@ -51,10 +51,13 @@ async def create_span(
     return await service.record_span(db, request.app.state.tracing, body, trace_id=trace_id)
 
 
-@router.get("/traces/{trace_id}", summary="A trace as a tree")
-async def get_trace(trace_id: str, session: SessionDep, _principal: Reader) -> schemas.TraceView:
+@router.get("/traces/{trace_id}", summary="A trace as a tree", response_model=schemas.TraceView)
+async def get_trace(trace_id: str, session: SessionDep, _principal: Reader) -> Response:
     """Every span as a tree, with self time per span and the critical path marked."""
-    return await service.get_trace(session, normalize_trace_id(trace_id))
+    view = await service.get_trace(session, normalize_trace_id(trace_id))
+    # A 5,000-span trace is ~7 MB of JSON: pydantic writes it in one pass, several times
+    # faster than FastAPI's re-validation, conversion to dicts and json.dumps.
+    return Response(view.model_dump_json(), media_type="application/json")
 
 
 @router.get("/traces", summary="Search traces")
