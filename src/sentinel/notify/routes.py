@@ -16,6 +16,7 @@ from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.notify import links, settings_routes, slack_routes, twilio_routes
 from sentinel.notify.actions import act_on_group
 from sentinel.notify.models import NotificationAttempt, OutboxMessage
+from sentinel.timeutil import UtcDatetime
 
 router = APIRouter(tags=["notifications"])
 router.include_router(twilio_routes.router)
@@ -59,9 +60,16 @@ async def notification_history(
     user_id: int | None = None,
     channel: str | None = None,
     ok: bool | None = None,
+    start: UtcDatetime | None = None,
+    end: UtcDatetime | None = None,
 ) -> Page[AttemptOut]:
-    """Every delivery attempt, newest first: channel, address, result, latency."""
+    """Every delivery attempt, newest first: channel, address, result, latency; `start`
+    and `end` keep the attempts made in [start, end)."""
     stmt = select(NotificationAttempt)
+    if start is not None:
+        stmt = stmt.where(NotificationAttempt.at >= start)
+    if end is not None:
+        stmt = stmt.where(NotificationAttempt.at < end)
     if channel is not None:
         stmt = stmt.where(NotificationAttempt.channel == channel)
     if ok is not None:

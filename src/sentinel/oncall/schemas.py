@@ -197,6 +197,12 @@ class StepIn(Strict):
     wait_minutes: float = Field(0, ge=0, le=24 * 60)
 
 
+class StepOut(BaseModel):
+    kind: Literal["notify_users", "notify_schedule", "notify_team", "wait", "escalate_to"]
+    targets: list[int]
+    wait_minutes: float
+
+
 class EscalationPolicyIn(Strict):
     name: Name
     description: str = Field("", max_length=5000)
@@ -211,6 +217,6 @@ class EscalationPolicyOut(BaseModel):
     description: str
     team_id: int | None
     repeat: int
-    steps: list[dict[str, Any]]
+    steps: list[StepOut]
     created_at: datetime
     updated_at: datetime
