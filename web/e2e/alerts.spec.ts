@@ -118,3 +118,86 @@ test("alerts: grouped as they page, acknowledge, silence from an alert, silences
   await expect(page.getByRole("img", { name: /Alert fires per day/ })).toBeVisible();
   await shot(page, "alerts-statistics");
 });
+
+test("on-call: who is on call now, the two-week timeline with an override, policies, my contact methods, notification history", async ({ page }) => {
+  await logIn(page, "/oncall");
+  await expect(page.getByRole("heading", { name: "On-call", level: 1 })).toBeVisible();
+
+  // The demo puts the admin on call now in its primary schedule.
+  const now = page.getByRole("region", { name: "On call now" });
+  const primary = now.getByRole("row", { name: /Shop primary on-call/ });
+  await expect(primary).toContainText(server().email);
+  await expect(primary.getByText("you", { exact: true })).toBeVisible();
+  await expect(now.getByLabel("You")).toContainText("You are on call now: Shop primary on-call until");
+  await expect(now.getByRole("row", { name: /Shop secondary on-call/ })).toBeVisible();
+
+  // The primary schedule's next two weeks: its layer, the demo's override (Bob), the final lane.
+  await primary.getByRole("button", { name: "Show the timeline of Shop primary on-call" }).click();
+  const timeline = page.getByRole("region", { name: "Shop primary on-call: the next two weeks" });
+  await expect(timeline.getByRole("img", { name: /Shop primary on-call, next two weeks: \d+ final shifts, 1 overrides/ })).toBeVisible();
+  await expect(timeline.locator('[data-lane="final"] [data-kind="override"]')).toHaveCount(1);
+  await expect(timeline.getByRole("table", { name: "Overrides and swaps" })).toContainText("Bob Okafor");
+
+  // Add an override for Priya, three days from now.
+  await timeline.getByRole("button", { name: "Add override" }).click();
+  const dialog = page.getByRole("dialog", { name: "Override on Shop primary on-call" });
+  await dialog.getByLabel("On call").selectOption({ label: "Priya Raman" });
+  const day = new Date(Date.now() + 3 * 86_400_000);
+  const local = (h: number) => {
+    const d = new Date(day);
+    d.setHours(h, 0, 0, 0);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(h)}:00`;
+  };
+  await dialog.getByLabel("From").fill(local(9));
+  await dialog.getByLabel("Until").fill(local(17));
+  await dialog.getByRole("button", { name: "Create override" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(timeline.getByRole("table", { name: "Overrides and swaps" })).toContainText("Priya Raman");
+  await expect(timeline.locator('[data-lane="final"] [data-kind="override"]')).toHaveCount(2);
+  await expect(timeline.locator('[data-lane="overrides"] [data-kind="override"]')).toHaveCount(2);
+  await shot(page, "oncall");
+
+  // Escalation policies: the demo's two-step policy.
+  await page.getByRole("navigation", { name: "On-call sections" }).getByRole("link", { name: "Escalation policies" }).click();
+  const steps = page.getByRole("list", { name: "Steps of Shop critical path" });
+  await expect(steps.getByRole("listitem")).toHaveText([
+    "Notify whoever is on call in Shop primary on-call",
+    "Wait 10 min",
+    "Notify whoever is on call in Shop secondary on-call",
+  ]);
+  await expect(page.getByText("used by route “Shop: checkout path”")).toBeVisible();
+  await shot(page, "oncall-policies");
+
+  // My contact methods: add a phone, see it, remove it.
+  await page.getByRole("navigation", { name: "On-call sections" }).getByRole("link", { name: "My notifications" }).click();
+  const methods = page.getByRole("region", { name: "Your contact methods" });
+  await methods.getByLabel("Kind").selectOption("sms");
+  await methods.getByLabel("Address").fill("+4915112345678");
+  await methods.getByLabel("Label").fill("e2e phone");
+  await methods.getByRole("button", { name: "Add contact method" }).click();
+  await expect(methods.getByRole("list", { name: "Contact methods" })).toContainText("+4915112345678");
+  const rules = page.getByRole("region", { name: "Your notification rules" });
+  await rules.getByLabel("Notify").selectOption({ label: "SMS: +4915112345678 (e2e phone)" });
+  await rules.getByLabel("after (minutes)").fill("5");
+  await rules.getByRole("button", { name: "Add rule" }).click();
+  await expect(rules.getByRole("list", { name: "Notification rules" })).toContainText("After 5 min: SMS: +4915112345678 (e2e phone)");
+  await shot(page, "oncall-me");
+  await rules.getByRole("button", { name: "Remove rule: After 5 min: SMS: +4915112345678 (e2e phone)" }).click();
+  await methods.getByRole("button", { name: "Remove SMS: +4915112345678 (e2e phone)" }).click();
+  await expect(methods.getByRole("list", { name: "Contact methods" })).not.toContainText("+4915112345678");
+
+  // Notification history: the demo's pages (the worker sends them once the group's wait is over).
+  await page.getByRole("navigation", { name: "On-call sections" }).getByRole("link", { name: "Notification history" }).click();
+  await expect(page.getByRole("heading", { name: "Notification history" })).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("table", { name: "Delivery attempts, newest first" })).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 90_000 });
+  const first = page.getByRole("table", { name: "Delivery attempts, newest first" }).getByRole("row").nth(1);
+  await expect(first).toContainText(/group \d+/);
+  await expect(first).toContainText(/delivered|failed/);
+  await page.getByLabel("Result").selectOption("failed");
+  await expect(page).toHaveURL(/result=failed/);
+  await shot(page, "oncall-history");
+});

@@ -28,8 +28,7 @@ export const areas: Area[] = [
   { path: "/traces", label: "Traces", Page: page(() => import("./pages/traces/TracesPage")) },
   { path: "/logs", label: "Logs", Page: page(() => import("./pages/logs/LogsPage")) },
   { path: "/alerts", label: "Alerts", Page: page(() => import("./pages/alerts/AlertsPage")) },
-  // TODO(web: on-call page): who is on call, schedules, policies, contact methods, history.
-  { path: "/oncall", label: "On-call", Page: todo("On-call", "who is on call now, schedules, escalation policies and notification history.") },
+  { path: "/oncall", label: "On-call", Page: page(() => import("./pages/oncall/OnCallPage")) },
   // TODO(web: incidents page): list and detail with live timeline, runbooks, post-mortem.
   { path: "/incidents", label: "Incidents", Page: todo("Incidents", "open and past incidents, with a live timeline, runbooks and the post-mortem.") },
   { path: "/slos", label: "SLOs", Page: page(() => import("./pages/slos/SlosPage")) },
