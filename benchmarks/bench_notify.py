@@ -179,7 +179,7 @@ def latency(pages: int) -> dict[str, float]:
 
 
 async def reset_database(url: str, receiver_url: str, escalations: int) -> None:
-    from sentinel.alerting.models import Alert, AlertEvent, AlertGroup
+    from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertGroupMember
     from sentinel.auth.models import User
     from sentinel.oncall.models import ContactMethod, EscalationPolicy
     from sentinel.storage import migrate
@@ -223,8 +223,8 @@ async def reset_database(url: str, receiver_url: str, escalations: int) -> None:
             ],
         )
         ids = list(await session.scalars(select(AlertGroup.id)))
-        await session.execute(
-            insert(Alert),
+        placed = await session.execute(
+            insert(Alert).returning(Alert.id, Alert.group_id),
             [
                 {
                     "fingerprint": f"{n:016x}",
@@ -239,6 +239,13 @@ async def reset_database(url: str, receiver_url: str, escalations: int) -> None:
                     "group_id": gid,
                 }
                 for n, gid in enumerate(ids)
+            ],
+        )
+        await session.execute(
+            insert(AlertGroupMember),
+            [
+                {"alert_id": aid, "group_id": gid, "position": 0, "joined_at": now}
+                for aid, gid in placed.all()
             ],
         )
         await session.execute(

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-from sentinel.alerting.models import Alert, AlertEvent, AlertGroup
+from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertGroupMember
 from sentinel.auth.models import User
 from sentinel.notify.config import NotifySettings
 from sentinel.notify.models import NotificationAttempt, OutboxMessage
@@ -75,8 +75,8 @@ async def seed(db: Database, receiver_url: str) -> None:
         ]
         await session.execute(insert(AlertGroup), groups)
         ids = list(await session.scalars(select(AlertGroup.id).order_by(AlertGroup.id)))
-        await session.execute(
-            insert(Alert),
+        placed = await session.execute(
+            insert(Alert).returning(Alert.id, Alert.group_id),
             [
                 {
                     "fingerprint": f"{n:016x}",
@@ -91,6 +91,13 @@ async def seed(db: Database, receiver_url: str) -> None:
                     "group_id": gid,
                 }
                 for n, gid in enumerate(ids)
+            ],
+        )
+        await session.execute(
+            insert(AlertGroupMember),
+            [
+                {"alert_id": aid, "group_id": gid, "position": 0, "joined_at": now}
+                for aid, gid in placed.all()
             ],
         )
         await session.execute(

@@ -247,7 +247,18 @@ async def ingest(
         ]
         await session.execute(_ACK, params)
         await session.execute(_ACK_OCCURRENCE, params)
-        events += [lifecycle_event(p["b_id"], "acknowledged", now, who) for p in params]
+        groups_of = await store.memberships(session, [p["b_id"] for p in params])
+        events += [
+            lifecycle_event(
+                p["b_id"],
+                "acknowledged",
+                now,
+                who,
+                next(iter(groups_of[p["b_id"]]), None),
+                groups=groups_of[p["b_id"]],
+            )
+            for p in params
+        ]
     if plan[Transition.RESOLVE]:
         resolved = [(a, known[a.fingerprint]) for a in plan[Transition.RESOLVE]]
         await close(session, [(k, _resolved_at(a, now)) for a, k in resolved], now, who, events)
@@ -305,11 +316,15 @@ async def close(
         _CLOSE_OCCURRENCE,
         [{"b_id": k.id, "b_at": at, "b_by": who, "b_count": k.count} for k, at in alerts],
     )
-    leaving = Counter(k.group_id for k, _ in alerts if k.group_id is not None)
+    # Every group the alert is in counts it out (those of `continue` routes too), and a
+    # group left without an alert resolves.
+    groups_of = await store.memberships(session, [k.id for k, _ in alerts])
+    leaving = Counter(g for groups in groups_of.values() for g in groups)
     if leaving:
         await session.execute(
             _LEAVE_GROUP, [{"b_group": g, "b_n": n, "b_now": now} for g, n in leaving.items()]
         )
+        await store.leave_groups(session, [k.id for k, _ in alerts])
     events += [
         lifecycle_event(
             k.id,
@@ -320,6 +335,7 @@ async def close(
             resolved_at=at.isoformat(),
             was_muted=k.muted_by,
             status_before=k.status,
+            groups=groups_of[k.id],
         )
         for k, at in alerts
     ]

@@ -47,6 +47,7 @@ async def acknowledge(session: AsyncSession, alert_id: int, who: str, now: datet
         .where(AlertOccurrence.alert_id == alert.id, AlertOccurrence.resolved_at.is_(None))
         .values(acknowledged_at=now)
     )
+    groups = (await store.memberships(session, [alert.id]))[alert.id]
     session.add(
         AlertEvent(
             alert_id=alert.id,
@@ -54,7 +55,7 @@ async def acknowledge(session: AsyncSession, alert_id: int, who: str, now: datet
             kind="acknowledged",
             at=now,
             actor=who,
-            detail={},
+            detail={"groups": groups},
         )
     )
     return alert

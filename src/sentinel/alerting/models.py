@@ -116,6 +116,23 @@ class AlertGroup(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AlertGroupMember(Base):
+    """The groups an open alert is in: one row per route it took (its primary group,
+    alerts.group_id, and each group reached through `continue`). Placing an alert adds its
+    rows; resolving it removes them, and each of those groups counts it out."""
+
+    __tablename__ = "alert_group_members"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # order of the route in the tree walk
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AlertRoute(Base):
     """A node of the routing tree; parent_id None hangs it under the default route."""
 

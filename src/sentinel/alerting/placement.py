@@ -8,19 +8,20 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import store, tracing_sources
 from sentinel.alerting.config import AlertingSettings
 from sentinel.alerting.events import lifecycle_event
 from sentinel.alerting.grouping import Candidate, group_key, group_labels, related_group
-from sentinel.alerting.models import Alert, AlertGroup
+from sentinel.alerting.models import Alert, AlertGroup, AlertGroupMember
 from sentinel.alerting.pipeline import IncomingAlert, match_labels
 from sentinel.alerting.routing import Route, match_routes
 from sentinel.alerting.severity import AlertStatus
 
 A = cast(Table, Alert.__table__)
+M = cast(Table, AlertGroupMember.__table__)
 
 _PLACE = (
     update(A)
@@ -64,10 +65,16 @@ async def mute_route_and_group(
     )
     groups = await place_in_groups(session, opened, labels_of, placements, now, config, graph)
     place_params = []
+    members = []
     for a in opened:
         alert_id = ids[a.fingerprint]
         routes, muted = placements[a.fingerprint]
         primary_group = groups[a.fingerprint][0][0]
+        # Every group of every route it took tracks the alert until it resolves.
+        members += [
+            {"alert_id": alert_id, "group_id": g, "position": i, "joined_at": now}
+            for i, g in enumerate(dict.fromkeys(g for g, _ in groups[a.fingerprint]))
+        ]
         for (group_id, why), route in zip(groups[a.fingerprint], routes, strict=True):
             events.append(lifecycle_event(alert_id, "grouped", now, who, group_id, reason=why))
             if not muted:
@@ -98,6 +105,7 @@ async def mute_route_and_group(
             }
         )
     await session.execute(_PLACE, place_params)
+    await session.execute(insert(M), members)
     return events
 
 
@@ -189,8 +197,8 @@ async def place_in_groups(
         out[a.fingerprint] = []
         for key in keys_of[a.fingerprint]:
             group, why = chosen[key]
-            joined[group.id] += 1
             out[a.fingerprint].append((group.id, why))
+        joined.update({g for g, _ in out[a.fingerprint]})  # an alert counts once per group
     for group, _ in {id(g): (g, w) for g, w in chosen.values()}.values():
         group.alert_count += joined[group.id]
         group.changed = True

@@ -9,13 +9,14 @@ from time import monotonic
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import muting
 from sentinel.alerting.matchers import Matcher, parse_matchers
 from sentinel.alerting.models import (
     Alert,
+    AlertGroupMember,
     AlertRoute,
     InhibitionRule,
     MaintenanceWindow,
@@ -45,6 +46,28 @@ async def known_alerts(session: AsyncSession, fingerprints: Sequence[str]) -> di
         for fp, id_, status, count, group_id, muted_by in rows:
             out[fp] = Known(id_, status, count, group_id, muted_by)
     return out
+
+
+async def memberships(session: AsyncSession, alert_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The groups each alert is in now, in route order (its primary group first)."""
+    out: dict[int, list[int]] = {i: [] for i in alert_ids}
+    for start in range(0, len(alert_ids), _CHUNK):
+        chunk = alert_ids[start : start + _CHUNK]
+        rows = await session.execute(
+            select(AlertGroupMember.alert_id, AlertGroupMember.group_id)
+            .where(AlertGroupMember.alert_id.in_(chunk))
+            .order_by(AlertGroupMember.alert_id, AlertGroupMember.position)
+        )
+        for alert_id, group_id in rows:
+            out[alert_id].append(group_id)
+    return out
+
+
+async def leave_groups(session: AsyncSession, alert_ids: Sequence[int]) -> None:
+    """Forget the memberships of alerts that resolved (their groups counted them out)."""
+    for start in range(0, len(alert_ids), _CHUNK):
+        chunk = alert_ids[start : start + _CHUNK]
+        await session.execute(delete(AlertGroupMember).where(AlertGroupMember.alert_id.in_(chunk)))
 
 
 def silence_matchers(raw: list[dict[str, Any]]) -> tuple[Matcher, ...]:

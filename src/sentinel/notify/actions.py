@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import lifecycle
-from sentinel.alerting.models import Alert, AlertGroup
+from sentinel.alerting.models import Alert, AlertGroup, AlertGroupMember
 from sentinel.alerting.severity import OPEN_STATUSES
 from sentinel.api.errors import NotFound
 from sentinel.oncall import engine
@@ -35,8 +35,10 @@ async def act_on_group(
         raise NotFound(f"No alert group with id {group_id}.")
     alerts = list(
         await session.scalars(
-            select(Alert.id).where(
-                Alert.group_id == group_id,
+            select(Alert.id)
+            .join(AlertGroupMember, AlertGroupMember.alert_id == Alert.id)
+            .where(
+                AlertGroupMember.group_id == group_id,
                 Alert.status.in_([s.value for s in OPEN_STATUSES]),
             )
         )

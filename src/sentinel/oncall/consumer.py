@@ -2,8 +2,9 @@
 
 `consume_events` reads alert_events after this consumer's cursor (locked row, so replicas
 take turns): a group's `notify` event starts its escalation with the policy's chain frozen
-onto it (and tells the route's channels); `acknowledged`/`resolved` stop it, and a group
-that has resolved sends its one "resolved" notice to everybody who heard about it.
+onto it (and tells the route's channels); `acknowledged`/`resolved` stop it in every group
+the alert is in, and a group that has resolved sends its one "resolved" notice to
+everybody who heard about it.
 """
 
 from __future__ import annotations
@@ -85,16 +86,27 @@ async def consume_events(
             if secret is not None and event.detail.get("channels"):
                 await notices.notify_channels(session, event, now, notify, secret)
             resolved_seen.discard(event.group_id)
-        elif event.kind == "acknowledged":
-            await stop_if_done(session, event.group_id, now, event.actor or "system")
-        elif event.group_id not in resolved_seen:
-            resolved_seen.add(event.group_id)
-            who = event.actor or "system"
-            await stop_if_done(session, event.group_id, now, who)
-            if secret is not None:
-                await notices.notify_resolved(session, event.group_id, now, notify, secret, who)
+            continue
+        who = event.actor or "system"
+        for group_id in alert_groups(event):
+            if event.kind == "acknowledged":
+                await stop_if_done(session, group_id, now, who)
+            elif group_id not in resolved_seen:
+                resolved_seen.add(group_id)
+                await stop_if_done(session, group_id, now, who)
+                if secret is not None:
+                    await notices.notify_resolved(session, group_id, now, notify, secret, who)
     cursor.last_event_id, cursor.updated_at = events[-1].id, now
     return len(events)
+
+
+def alert_groups(event: AlertEvent) -> list[int]:
+    """Every group an alert event concerns: all the groups the alert was in (its primary
+    group and those of `continue` routes), or the event's group for older events."""
+    groups = event.detail.get("groups") if isinstance(event.detail, dict) else None
+    if isinstance(groups, list) and groups:
+        return [int(g) for g in groups]
+    return [event.group_id] if event.group_id is not None else []
 
 
 def before_recent_hole(events: list[AlertEvent], last_id: int, wall: datetime) -> list[AlertEvent]:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting.models import Alert
+from sentinel.alerting.models import Alert, AlertGroupMember
 from sentinel.alerting.severity import OPEN_STATUSES
 from sentinel.notify import outbox
 from sentinel.notify.config import NotifySettings
@@ -82,15 +82,7 @@ async def start(
 
 async def group_state(session: AsyncSession, group_id: int) -> tuple[int, int]:
     """(open alerts, acknowledged open alerts) of a group, read live."""
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count(Alert.acknowledged_at),
-            ).where(Alert.group_id == group_id, Alert.status.in_([s.value for s in OPEN_STATUSES]))
-        )
-    ).one()
-    return int(row[0]), int(row[1])
+    return (await group_states(session, [group_id])).get(group_id, (0, 0))
 
 
 async def stop_if_done(session: AsyncSession, group_id: int, now: datetime, who: str) -> str | None:
@@ -166,15 +158,18 @@ async def group_states(session: AsyncSession, group_ids: list[int]) -> dict[int,
     """(open alerts, acknowledged open alerts) for many groups in one query."""
     if not group_ids:
         return {}
+    # Members, not alerts.group_id: an alert is in the group of every route it took.
+    member = AlertGroupMember
     rows = await session.execute(
-        select(Alert.group_id, func.count(), func.count(Alert.acknowledged_at))
+        select(member.group_id, func.count(), func.count(Alert.acknowledged_at))
+        .join(Alert, Alert.id == member.alert_id)
         .where(
-            Alert.group_id.in_(set(group_ids)),
+            member.group_id.in_(set(group_ids)),
             Alert.status.in_([s.value for s in OPEN_STATUSES]),
         )
-        .group_by(Alert.group_id)
+        .group_by(member.group_id)
     )
-    return {int(g): (int(n), int(a)) for g, n, a in rows.all() if g is not None}
+    return {int(g): (int(n), int(a)) for g, n, a in rows.all()}
 
 
 async def run_step(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting.models import Alert, AlertGroup
+from sentinel.alerting.models import Alert, AlertGroup, AlertGroupMember
 from sentinel.alerting.severity import RANK, Severity
 from sentinel.notify.config import NotifySettings
 from sentinel.notify.links import sign
@@ -37,13 +37,14 @@ async def build_pages(
         g.id: g for g in await session.scalars(select(AlertGroup).where(AlertGroup.id.in_(wanted)))
     }
     alerts: dict[int, list[Alert]] = {gid: [] for gid in wanted}
-    for alert in await session.scalars(
-        select(Alert)
-        .where(Alert.group_id.in_(wanted), Alert.status != "resolved")
+    # Members, not alerts.group_id: a `continue` route's group lists its alerts too.
+    for group_id, alert in await session.execute(
+        select(AlertGroupMember.group_id, Alert)
+        .join(Alert, Alert.id == AlertGroupMember.alert_id)
+        .where(AlertGroupMember.group_id.in_(wanted), Alert.status != "resolved")
         .order_by(Alert.id)
     ):
-        if alert.group_id is not None:
-            alerts[alert.group_id].append(alert)
+        alerts[group_id].append(alert)
     expires = now + timedelta(minutes=settings.link_ttl_minutes)
     base = settings.public_url.rstrip("/") + "/api/notify/actions/"
     return {gid: _page(gid, groups.get(gid), alerts[gid], base, secret, expires) for gid in wanted}

@@ -2,10 +2,9 @@
 alertGroup), with Alertmanager's filters: label matchers, a receiver regex (anchored),
 and active / silenced / inhibited.
 
-An alert sits in the group of every route it took: its primary group (alerts.group_id)
-and, for routes matched through `continue`, the groups its `grouped` events name since it
-last fired. Its `receivers` are those of all its groups, as Alertmanager lists every
-route's receiver.
+An alert sits in the group of every route it took (alert_group_members): its primary
+group and those of the routes matched through `continue`. Its `receivers` are those of
+all its groups, as Alertmanager lists every route's receiver.
 """
 
 from __future__ import annotations
@@ -15,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sentinel.alerting import store
 from sentinel.alerting.matchers import Matcher, matches_all
-from sentinel.alerting.models import Alert, AlertEvent, AlertGroup
+from sentinel.alerting.models import Alert, AlertGroup
 from sentinel.alerting.severity import OPEN_STATUSES
 from sentinel.ingest.alertmanager.wire import iso
 
@@ -96,31 +96,8 @@ async def open_alerts(session: AsyncSession) -> list[Alert]:
 
 
 async def memberships(session: AsyncSession, alerts: Sequence[Alert]) -> dict[int, list[int]]:
-    """The groups each open alert is in now: its primary group first, then the groups of
-    the `continue` routes it took since it last fired."""
-    out: dict[int, list[int]] = {
-        a.id: [a.group_id] if a.group_id is not None else [] for a in alerts
-    }
-    if not alerts:
-        return out
-    fired = (
-        select(AlertEvent.alert_id, func.max(AlertEvent.at).label("fired_at"))
-        .join(Alert, Alert.id == AlertEvent.alert_id)
-        .where(Alert.status.in_(OPEN_STATUSES), AlertEvent.kind == "fired")
-        .group_by(AlertEvent.alert_id)
-        .subquery()
-    )
-    stmt = (
-        select(AlertEvent.alert_id, AlertEvent.group_id)
-        .join(fired, fired.c.alert_id == AlertEvent.alert_id)
-        .where(AlertEvent.kind == "grouped", AlertEvent.at >= fired.c.fired_at)
-        .order_by(AlertEvent.id)
-    )
-    for alert_id, group_id in (await session.execute(stmt)).all():
-        groups = out.get(alert_id) if alert_id is not None else None
-        if groups is not None and group_id is not None and group_id not in groups:
-            groups.append(group_id)
-    return out
+    """The groups each open alert is in now, in route order (its primary group first)."""
+    return await store.memberships(session, [a.id for a in alerts])
 
 
 async def groups_by_id(session: AsyncSession, ids: set[int]) -> dict[int, AlertGroup]:
