@@ -77,6 +77,16 @@ describe("layoutGraph", () => {
         if (a !== b) expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeGreaterThan(a.r + b.r);
   });
 
+  it("routes a call across several layers through its own lane, clear of the nodes it passes", () => {
+    const layout = layoutGraph(SERVICES, SHOP, new Map());
+    const skip = layout.edges.find((e) => e.edge.caller === "frontend" && e.edge.callee === "inventory")!;
+    const between = layout.nodes.filter((n) => n.layer === 1); // auth, checkout
+    expect(between.length).toBe(2);
+    expect(skip.mid.x).toBe(between[0]!.x);
+    for (const n of between) expect(Math.abs(skip.mid.y - n.y)).toBeGreaterThan(n.r + 10);
+    expect(skip.path.match(/C/g)).toHaveLength(2); // frontend → lane → inventory
+  });
+
   it("traffic of an untraced callee is the calls made to it", () => {
     const traffic = nodeTraffic(["app", "db"], [edge("app", "db", 42), edge("app", "db", 8)], new Map([["app", 5]]));
     expect(traffic.get("db")).toBe(50);

@@ -156,6 +156,35 @@ export function radiusFor(traffic: number, maxTraffic: number, min = 12, max = 3
   return min + (max - min) * Math.sqrt(Math.min(1, traffic / maxTraffic));
 }
 
+const DUMMY = "\u0000";
+
+/** Long calls (across more than one layer) become chains through placeholder nodes in the
+ * layers between, so ordering keeps them clear of the nodes they pass and they bend around
+ * them. Returns the layers and the chain edges (for ordering) with each call's waypoints. */
+function withWaypoints(layers: Map<string, number>, edges: readonly GraphEdge[]) {
+  const all = new Map(layers);
+  const chained: GraphEdge[] = [];
+  const waypoints = new Map<GraphEdge, string[]>();
+  for (const edge of edges) {
+    const from = layers.get(edge.caller);
+    const to = layers.get(edge.callee);
+    if (from === undefined || to === undefined || to - from <= 1) {
+      chained.push(edge);
+      continue;
+    }
+    const ids: string[] = [];
+    for (let layer = from + 1; layer < to; layer++) {
+      const id = `${DUMMY}${edge.caller}->${edge.callee}#${layer}`;
+      all.set(id, layer);
+      ids.push(id);
+    }
+    const chain = [edge.caller, ...ids, edge.callee];
+    for (let i = 1; i < chain.length; i++) chained.push({ ...edge, caller: chain[i - 1]!, callee: chain[i]! });
+    waypoints.set(edge, ids);
+  }
+  return { all, chained, waypoints };
+}
+
 export function layoutGraph(
   services: readonly string[],
   edges: readonly GraphEdge[],
@@ -164,21 +193,27 @@ export function layoutGraph(
 ): GraphLayout {
   const { layerGap = 200, rowGap = 112, minRadius = 12, maxRadius = 34, margin = 24 } = options;
   const layers = assignLayers(services, edges);
-  const rows = orderLayers(layers, edges);
+  const { all, chained, waypoints } = withWaypoints(layers, edges);
+  const rows = orderLayers(all, chained);
   const maxTraffic = Math.max(0, ...[...layers.keys()].map((id) => traffic.get(id) ?? 0));
-  const tallest = Math.max(1, ...rows.map((r) => r.length));
+  // A node takes a full row; a waypoint a narrow lane.
+  const slot = (id: string) => (id.startsWith(DUMMY) ? rowGap * 0.4 : rowGap);
+  const extent = (row: string[]) => row.reduce((sum, id) => sum + slot(id), 0);
+  const tallest = Math.max(rowGap, ...rows.map(extent));
   const left = margin + maxRadius + 40; // room for labels
   const top = margin + maxRadius;
   const nodes: LayoutNode[] = [];
   const byId = new Map<string, LayoutNode>();
   rows.forEach((row, layer) => {
-    const offset = ((tallest - row.length) * rowGap) / 2;
-    row.forEach((id, i) => {
+    let y = top + (tallest - extent(row)) / 2;
+    for (const id of row) {
       const t = traffic.get(id) ?? 0;
-      const node = { id, layer, traffic: t, x: left + layer * layerGap, y: top + offset + i * rowGap, r: radiusFor(t, maxTraffic, minRadius, maxRadius) };
-      nodes.push(node);
+      const dummy = id.startsWith(DUMMY);
+      const node = { id, layer, traffic: t, x: left + layer * layerGap, y: y + (slot(id) - rowGap) / 2, r: dummy ? 0 : radiusFor(t, maxTraffic, minRadius, maxRadius) };
+      y += slot(id);
+      if (!dummy) nodes.push(node);
       byId.set(id, node);
-    });
+    }
   });
   const maxCalls = Math.max(1, ...edges.map((e) => e.call_count));
   const laid: LayoutEdge[] = [];
@@ -186,12 +221,28 @@ export function layoutGraph(
     const a = byId.get(edge.caller);
     const b = byId.get(edge.callee);
     if (!a || !b) continue;
-    const { path, mid } = edgePath(a, b, rowGap);
+    const via = (waypoints.get(edge) ?? []).map((id) => byId.get(id)!);
+    const { path, mid } = via.length ? chainPath(a, via, b) : edgePath(a, b, rowGap);
     laid.push({ edge, path, mid, level: errorLevel(edge.error_rate), width: 1.2 + 3 * Math.sqrt(edge.call_count / maxCalls) });
   }
   const width = left + Math.max(0, rows.length - 1) * layerGap + maxRadius + 40 + margin;
-  const height = top + (tallest - 1) * rowGap + maxRadius + 36 + margin; // 36: the two label lines under a node
+  const height = top + tallest - rowGap + maxRadius + 36 + margin; // 36: the two label lines under a node
   return { nodes, edges: laid, width, height };
+}
+
+/** A smooth curve from a through the waypoints to b (horizontal tangents at each). */
+export function chainPath(a: LayoutNode, via: readonly LayoutNode[], b: LayoutNode): { path: string; mid: { x: number; y: number } } {
+  const f = (n: number) => n.toFixed(1);
+  const points = [{ x: a.x + a.r, y: a.y }, ...via.map((v) => ({ x: v.x, y: v.y })), { x: b.x - b.r - 6, y: b.y }];
+  let path = `M${f(points[0]!.x)},${f(points[0]!.y)}`;
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i - 1]!;
+    const q = points[i]!;
+    const dx = (q.x - p.x) / 2;
+    path += ` C${f(p.x + dx)},${f(p.y)} ${f(q.x - dx)},${f(q.y)} ${f(q.x)},${f(q.y)}`;
+  }
+  const middle = via[Math.floor((via.length - 1) / 2)]!;
+  return { path, mid: { x: middle.x, y: middle.y } };
 }
 
 /** A cubic curve from a's right side to b's left side; a call backwards (or within a
