@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, api, type Problem } from "../../api/client";
 import type { LogHit } from "./LogList";
 import type { StructuredQuery } from "./queryText";
-import { SseParser } from "./sse";
+import { SseParser } from "../../api/sse";
 
 export const MAX_LINES = 2000;
 const RECONNECT_MS = 3000;
