@@ -149,6 +149,27 @@ async def test_nothing_goes_before_the_workers_have_started(db: Database) -> Non
     assert (await history(db))["Old"][0] == 4  # fired, grouped, routed, resolved
 
 
+async def test_the_newest_event_stays_so_its_id_is_never_handed_out_again(db: Database) -> None:
+    # After a quiet spell every event is old and read. Deleting all of them would let
+    # SQLite give the next event an id the workers' cursors have already passed.
+    await send(db, "Quiet", days_ago(200))
+    await send(db, "Quiet", days_ago(199), resolve=True)
+    await oncall_reads(db)
+    await incidents_read(db)
+    async with db.transaction() as s:
+        newest = await s.scalar(select(func.max(AlertEvent.id)))
+        cursor = await read_through(s)
+    assert newest is not None and cursor == newest
+
+    await purge(db, NOW, KEEP, batch=100)
+    async with db.transaction() as s:
+        assert await s.scalar(select(func.max(AlertEvent.id))) == newest
+    await send(db, "Next", NOW)
+    async with db.transaction() as s:
+        next_ids = (await s.scalars(select(AlertEvent.id).where(AlertEvent.id > cursor))).all()
+    assert len(next_ids) >= 1  # the new alert's events lie beyond what was read
+
+
 async def test_the_old_id_bound_bisects_to_the_last_old_event(db: Database) -> None:
     for n in range(9):
         await send(db, f"A{n}", days_ago(100 - n * 5))  # 100, 95, ... 60 days ago

@@ -7,7 +7,10 @@ What is never deleted:
 - an event that a consumer of the event log has not read yet. alert_events is a log the
   on-call and incident workers follow with cursors; nothing past the slowest cursor goes,
   so a worker that was down for a while still sees every event when it comes back. A new
-  consumer of alert_events must add its read position to CONSUMERS.
+  consumer of alert_events must add its read position to CONSUMERS;
+- the newest event. SQLite (without AUTOINCREMENT) gives a new row the highest id in the
+  table plus one, so deleting the newest rows would hand their ids out again, below the
+  cursors that already read them, and those events would never be consumed.
 
 Events are found without an index on their time: ids follow time (each event is stamped
 as it is inserted), so the last old id is found by bisecting the primary key, and only
@@ -21,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, delete, not_, or_, select
+from sqlalchemy import Select, and_, delete, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertOccurrence
@@ -50,6 +53,13 @@ async def read_through(session: AsyncSession) -> int:
     """The id up to which every consumer has read the event log."""
     positions = [await position(session) for position in CONSUMERS.values()]
     return min(positions, default=0)
+
+
+async def deletable_through(session: AsyncSession) -> int:
+    """The highest event id retention may delete: read by every consumer, and below the
+    newest event (which keeps the table's highest id in place, so ids are never reused)."""
+    newest = await session.scalar(select(func.max(AlertEvent.id)))
+    return min(await read_through(session), int(newest or 0) - 1)
 
 
 async def _first_at_or_after(session: AsyncSession, event_id: int) -> tuple[int, datetime] | None:
@@ -123,7 +133,7 @@ async def purge(db: Database, now: datetime, keep: timedelta, batch: int) -> Pur
     """Delete what is older than `keep`, `batch` rows per transaction."""
     cutoff = now - keep
     async with db.transaction() as session:
-        floor = await read_through(session)
+        floor = await deletable_through(session)
         bound = await old_id_bound(session, cutoff, floor)
     events = 0
     after = 0
