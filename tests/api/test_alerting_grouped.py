@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.api.test_alerting_groups import setup
+from tests.conftest import UserFactory
 
 H = dict[str, str]
 
@@ -121,3 +122,42 @@ async def test_statistics_and_fatigue_answer_their_documented_shapes(
     add_for = next(x for x in redis["recommendations"] if x["action"].startswith("add for"))
     assert add_for["numbers"]["short_alerts"] == 6
     assert {e["key"] for e in report["services"]} == {"redis", "checkout"}
+
+
+async def test_acknowledge_and_resolve_a_whole_group(
+    client: httpx.AsyncClient, admin_headers: H, ingest_headers: H, login_as: UserFactory
+) -> None:
+    for instance in ("db-1", "db-2"):
+        r = await client.post(
+            "/api/alerts",
+            json={
+                "service_name": "postgres",
+                "alert_name": "PgReplicationLag",
+                "severity": "high",
+                "labels": {"instance": instance},
+            },
+            headers=ingest_headers,
+        )
+        assert r.status_code == 201, r.text
+    [group] = (await grouped(client, admin_headers))["groups"]
+    gid = group["group"]["id"]
+    assert len(group["alerts"]) == 2
+
+    viewer = await login_as("viewer")
+    r = await client.post(f"/api/alerts/groups/{gid}/acknowledge", headers=viewer)
+    assert r.status_code == 403
+    responder = await login_as("responder")
+    r = await client.post(f"/api/alerts/groups/{gid}/acknowledge", headers=responder)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"group_id": gid, "action": "acknowledge", "alerts_changed": 2}
+    [group] = (await grouped(client, admin_headers))["groups"]
+    assert {a["status"] for a in group["alerts"]} == {"acknowledged"}
+    again = await client.post(f"/api/alerts/groups/{gid}/acknowledge", headers=responder)
+    assert again.json()["alerts_changed"] == 0  # nothing left to acknowledge
+
+    r = await client.post(f"/api/alerts/groups/{gid}/resolve", headers=responder)
+    assert r.json() == {"group_id": gid, "action": "resolve", "alerts_changed": 2}
+    assert (await grouped(client, admin_headers))["groups"] == []
+    missing = await client.post("/api/alerts/groups/424242/resolve", headers=responder)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from sentinel.api.deps import Reader, SessionDep, SettingsDep
+from sentinel.api.deps import Reader, Responder, SessionDep, SettingsDep
 from sentinel.api.errors import Forbidden
 from sentinel.api.pagination import Page, PageParams, paginate
 from sentinel.notify import links, settings_routes, slack_routes, twilio_routes
@@ -140,3 +140,20 @@ async def perform_action(token: str, settings: SettingsDep, session: SessionDep)
     who = f"link:user:{claim.user_id}" if claim.user_id else "signed link"
     changed = await act_on_group(session, claim.group_id, claim.action, who, now())
     return ActionResult(group_id=claim.group_id, action=claim.action, alerts_changed=changed)
+
+
+@router.post("/api/alerts/groups/{group_id}/acknowledge", response_model=ActionResult)
+async def acknowledge_group(
+    group_id: int, principal: Responder, session: SessionDep
+) -> ActionResult:
+    """Acknowledge every open alert of the group (the page) and stop its escalation, as
+    the Acknowledge button of a page does."""
+    changed = await act_on_group(session, group_id, "acknowledge", principal.name, now())
+    return ActionResult(group_id=group_id, action="acknowledge", alerts_changed=changed)
+
+
+@router.post("/api/alerts/groups/{group_id}/resolve", response_model=ActionResult)
+async def resolve_group(group_id: int, principal: Responder, session: SessionDep) -> ActionResult:
+    """Resolve every open alert of the group; whoever was paged hears it is over."""
+    changed = await act_on_group(session, group_id, "resolve", principal.name, now())
+    return ActionResult(group_id=group_id, action="resolve", alerts_changed=changed)
