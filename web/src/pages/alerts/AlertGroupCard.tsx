@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { Link, useLocation } from "react-router";
 import type { Schemas } from "../../api/client";
 import { SeverityBadge, StatusBadge } from "../../components/badges";
@@ -6,7 +7,7 @@ import { keepTimeRange } from "../../components/timeRange";
 import { formatDuration, formatValue } from "./format";
 import { LabelChips } from "./LabelChips";
 import { sortedLabelNames } from "./matchers";
-import { useAlertAction } from "./useAlertActions";
+import { useAlertAction, useGroupAction } from "./useAlertActions";
 
 type Alert = Schemas["AlertOut"];
 type Group = Schemas["AlertGroupOut"];
@@ -78,6 +79,7 @@ export function AlertGroupCard(props: AlertGroupCardProps) {
             </>
           )}
         </p>
+        {group && canRespond && <GroupActions group={group} alerts={alerts} />}
         {group && (
           <p className="group-timers muted small">
             {groupTimers(group)}
@@ -108,6 +110,44 @@ export function AlertGroupCard(props: AlertGroupCardProps) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** Acknowledge or resolve the whole group (every open alert in it), as a page's buttons do. */
+function GroupActions({ group, alerts }: { group: Group; alerts: Alert[] }) {
+  const acknowledge = useGroupAction("acknowledge");
+  const resolve = useGroupAction("resolve");
+  const [confirming, setConfirming] = useState(false);
+  const firing = alerts.filter((a) => a.status === "firing").length;
+  const error = acknowledge.error ?? resolve.error;
+  const what = `group ${labelText(group.labels)}`;
+  return (
+    <div className="group-actions">
+      {firing > 0 && (
+        <button type="button" disabled={acknowledge.isPending} aria-label={`Acknowledge ${what}`} onClick={() => acknowledge.mutate(group.id)}>
+          Acknowledge group
+        </button>
+      )}
+      {confirming ? (
+        <>
+          <button type="button" className="danger" disabled={resolve.isPending} onClick={() => resolve.mutate(group.id, { onSettled: () => setConfirming(false) })}>
+            Resolve all {group.alert_count} alerts
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Keep
+          </button>
+        </>
+      ) : (
+        <button type="button" aria-label={`Resolve ${what}`} onClick={() => setConfirming(true)}>
+          Resolve group…
+        </button>
+      )}
+      {error && (
+        <span className="field-error" role="alert">
+          {error.message}
+        </span>
+      )}
+    </div>
   );
 }
 

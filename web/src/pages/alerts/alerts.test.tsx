@@ -200,6 +200,25 @@ describe("Active alerts", () => {
     await waitFor(() => expect(calls.filter((c) => c.path === "/api/alerts/grouped").length).toBeGreaterThan(1));
   });
 
+  it("acknowledges and resolves a whole group, resolving only after a second click", async () => {
+    session.start("t", "ada@example.com", 3600);
+    const calls = api((c) =>
+      c.method === "POST" && c.path.startsWith("/api/alerts/groups/1/")
+        ? { body: { group_id: 1, action: c.path.split("/").pop(), alerts_changed: 2 } }
+        : undefined,
+    );
+    renderAt("/alerts");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Acknowledge group namespace=shop" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/alerts/groups/1/acknowledge")).toBe(true));
+    // The silenced-only group has nothing firing: no group acknowledge there.
+    expect(screen.queryByRole("button", { name: "Acknowledge group alertname=DiskFull service=node" })).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Resolve group namespace=shop" }));
+    expect(calls.some((c) => c.path === "/api/alerts/groups/1/resolve")).toBe(false);
+    await user.click(screen.getByRole("button", { name: "Resolve all 2 alerts" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/alerts/groups/1/resolve")).toBe(true));
+  });
+
   it("shows no actions without the respond permission", async () => {
     session.start("t", "viewer@example.com", 3600);
     api((c) => (c.path === "/api/auth/me" ? { body: { ...ME, role: "viewer", permissions: ["read"] } } : undefined));
