@@ -29,9 +29,7 @@ export const areas: Area[] = [
   { path: "/logs", label: "Logs", Page: page(() => import("./pages/logs/LogsPage")) },
   { path: "/alerts", label: "Alerts", Page: page(() => import("./pages/alerts/AlertsPage")) },
   { path: "/oncall", label: "On-call", Page: page(() => import("./pages/oncall/OnCallPage")) },
-  // TODO(web: incidents page): list and detail with live timeline, runbooks, post-mortem.
-  { path: "/incidents", label: "Incidents", Page: todo("Incidents", "open and past incidents, with a live timeline, runbooks and the post-mortem.") },
+  { path: "/incidents", label: "Incidents", Page: page(() => import("./pages/incidents/IncidentsPage")) },
   { path: "/slos", label: "SLOs", Page: page(() => import("./pages/slos/SlosPage")) },
-  // TODO(web: settings page): API keys, users and teams, channels, ingest snippets.
-  { path: "/settings", label: "Settings", Page: todo("Settings", "API keys, users and teams, notification channels and setup snippets.") },
+  { path: "/settings", label: "Settings", Page: page(() => import("./pages/settings/SettingsPage")) },
 ];
