@@ -6,7 +6,6 @@
 // area's code does not slow the others down.
 import { lazy, type ComponentType } from "react";
 import { OverviewPage } from "./pages/overview/OverviewPage";
-import { todo } from "./pages/Todo";
 
 export interface Area {
   /** URL prefix; "/" is the overview. */

@@ -5,6 +5,9 @@ import { session } from "../../auth/session";
 import { renderAt } from "../../test/render";
 import { LiveTimeline } from "./LiveTimeline";
 
+// Rendering through the router and react-query takes seconds on a busy machine.
+const SLOW = { timeout: 30_000 };
+
 const entry = (id: number, message: string, kind = "update") => ({
   id,
   incident_id: 5,
@@ -48,7 +51,7 @@ const frame = (id: number, message: string) =>
 
 const messages = () => within(screen.getByRole("list", { name: /Incident timeline/ })).getAllByRole("listitem").map((li) => li.querySelector(".timeline-message")?.textContent);
 
-describe("LiveTimeline", () => {
+describe("LiveTimeline", SLOW, () => {
   it("loads the timeline, follows the stream from the newest entry, and shows each entry once", async () => {
     session.start("war-room-token", "ana@example.com", 3600);
     const server = fakeServer();

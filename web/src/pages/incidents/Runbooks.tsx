@@ -8,7 +8,7 @@ import { refreshIncident } from "./common";
 import { Markdown } from "./markdown";
 
 type Runbook = Schemas["RunbookOut"];
-type Step = Schemas["StepOut"];
+type Step = Runbook["steps"][number];
 type Run = Schemas["RunOut"];
 
 const REDACTED = "***";

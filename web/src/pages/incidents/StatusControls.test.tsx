@@ -6,9 +6,12 @@ import { fakeApi, renderAt } from "../../test/render";
 import { incident } from "../../test/incidentFixtures";
 import { StatusControls } from "./StatusControls";
 
+// Rendering through the router and react-query takes seconds on a busy machine.
+const SLOW = { timeout: 30_000 };
+
 const names = () => screen.getAllByRole("button").map((b) => b.textContent);
 
-describe("StatusControls", () => {
+describe("StatusControls", SLOW, () => {
   it("offers only the moves the server allows from the current status", () => {
     session.start("token", "a@example.com", 3600);
     fakeApi(() => undefined);

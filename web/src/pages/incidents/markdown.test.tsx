@@ -2,7 +2,10 @@ import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { Markdown, safeHref } from "./markdown";
 
-describe("Markdown", () => {
+// Rendering through the router and react-query takes seconds on a busy machine.
+const SLOW = { timeout: 30_000 };
+
+describe("Markdown", SLOW, () => {
   it("shows raw HTML as text and never injects it", () => {
     const text = [
       "# Post-mortem: <script>alert('title')</script> (incident 3)",

@@ -6,6 +6,9 @@ import { incident } from "../../test/incidentFixtures";
 import { fakeApi, renderAt } from "../../test/render";
 import { postMortemFileName } from "./PostMortem";
 
+// Rendering through the router and react-query takes seconds on a busy machine.
+const SLOW = { timeout: 30_000 };
+
 // The areas are lazy-loaded: their first render may take a while on a busy machine.
 const LAZY = { timeout: 10_000 };
 
@@ -25,7 +28,7 @@ const stats = {
 
 const me = { kind: "user", id: 1, name: "admin@example.com", role: "admin", scopes: [], permissions: ["admin", "ingest", "read", "respond", "write"], team_ids: [] };
 
-describe("the incident list", () => {
+describe("the incident list", SLOW, () => {
   it("shows open incidents first, then resolved and closed, with the filters from the URL and MTTA/MTTR", async () => {
     session.start("token", "admin@example.com", 3600);
     const calls = fakeApi((call) => {
@@ -68,7 +71,7 @@ describe("the incident list", () => {
   });
 });
 
-describe("the post-mortem", () => {
+describe("the post-mortem", SLOW, () => {
   it("renders the server's Markdown and downloads it as a .md file", async () => {
     session.start("token", "admin@example.com", 3600);
     const markdown = "# Post-mortem: Checkout failing (incident 5)\n\n## Summary\n\nPool <b>exhausted</b>.\n";

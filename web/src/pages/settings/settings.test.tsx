@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import { session } from "../../auth/session";
 import { fakeApi, problem, renderAt } from "../../test/render";
 
+// Rendering through the router and react-query takes seconds on a busy machine.
+const SLOW = { timeout: 30_000 };
+
 // The areas are lazy-loaded: their first render may take a while on a busy machine.
 const LAZY = { timeout: 10_000 };
 
@@ -21,7 +24,7 @@ const key = (id: number, name: string, extra: object = {}): Record<string, unkno
   ...extra,
 });
 
-describe("Settings → API keys", () => {
+describe("Settings → API keys", SLOW, () => {
   it("creates a key with scopes, shows its secret once with copy, and revokes a key", async () => {
     session.start("token", "admin@example.com", 3600);
     let keys = [key(1, "e2e")];
@@ -71,7 +74,7 @@ describe("Settings → API keys", () => {
   });
 });
 
-describe("Settings → Connect your tools", () => {
+describe("Settings → Connect your tools", SLOW, () => {
   it("shows the snippets with this server's URL", async () => {
     session.start("token", "admin@example.com", 3600);
     fakeApi(() => undefined);
@@ -83,7 +86,7 @@ describe("Settings → Connect your tools", () => {
   });
 });
 
-describe("Settings → Notification channels", () => {
+describe("Settings → Notification channels", SLOW, () => {
   it("shows each channel's settings and whether secrets are set, never a value", async () => {
     session.start("token", "admin@example.com", 3600);
     fakeApi((call) =>
