@@ -58,10 +58,13 @@ export interface SpanDetailsProps {
   logs: readonly LogHit[] | undefined;
   logsLink: string;
   onClose: () => void;
+  /** Whether the timeline is zoomed to this span; onZoom(true) zooms to it, (false) back out. */
+  zoomed: boolean;
+  onZoom: (zoom: boolean) => void;
 }
 
 /** The selected span: timing, status and error, attributes, events, links, resource, its logs. */
-export function SpanDetails({ span, colour, traceStartNs, onSelect, logs, logsLink, onClose }: SpanDetailsProps) {
+export function SpanDetails({ span, colour, traceStartNs, onSelect, logs, logsLink, onClose, zoomed, onZoom }: SpanDetailsProps) {
   const location = useLocation();
   const keep = keepTimeRange(location.search);
   const tracesWith = (filter: string) => {
@@ -106,6 +109,11 @@ export function SpanDetails({ span, colour, traceStartNs, onSelect, logs, logsLi
             </div>
           ))}
         </div>
+      )}
+      {span.children.length > 0 && (
+        <button type="button" className="sd-zoom" onClick={() => onZoom(!zoomed)}>
+          {zoomed ? "Show the whole trace" : "Zoom the timeline to this span"}
+        </button>
       )}
       <dl className="sd-facts">
         <dt>Duration</dt>

@@ -32,7 +32,15 @@ function useViewState() {
       ),
     [setParams],
   );
-  return { params, selected, collapsed, find: params.get("find") ?? "", critical: params.get("critical") !== "off", update };
+  return {
+    params,
+    selected,
+    collapsed,
+    find: params.get("find") ?? "",
+    critical: params.get("critical") !== "off",
+    zoom: params.get("zoom"),
+    update,
+  };
 }
 
 function setCollapsed(next: URLSearchParams, ids: Iterable<string>) {
@@ -137,6 +145,10 @@ export function TraceView() {
   const t = trace.data;
   const totalMs = t.duration_ns / 1e6;
   const selectedSpan = view.selected ? model.byId.get(view.selected)?.span : undefined;
+  // ?zoom=<span id>: the timeline shows that span's time only.
+  const zoomed = view.zoom ? model.byId.get(view.zoom) : undefined;
+  const timeWindow: [number, number] =
+    zoomed && zoomed.durationMs > 0 ? [zoomed.offsetMs, zoomed.offsetMs + zoomed.durationMs] : [0, totalMs];
   const from = new Date(Date.parse(t.start_time) - 5 * 60_000).toISOString();
   const to = new Date(Date.parse(t.start_time) + totalMs + 5 * 60_000).toISOString();
   const logsLink = `/logs?${new URLSearchParams({ trace_id: t.trace_id, from, to }).toString()}`;
@@ -202,6 +214,11 @@ export function TraceView() {
         <button type="button" onClick={() => view.update((next) => setCollapsed(next, parentsBelow(model.rows, 1)))}>
           Collapse all
         </button>
+        {zoomed && (
+          <button type="button" onClick={() => view.update((next) => next.delete("zoom"))}>
+            Reset zoom ({zoomed.span.operation})
+          </button>
+        )}
         <label className="tv-check">
           <input
             type="checkbox"
@@ -214,7 +231,7 @@ export function TraceView() {
       <div className={`tv-main${selectedSpan ? " with-details" : ""}`}>
         <Waterfall
           rows={visible}
-          totalMs={totalMs}
+          view={timeWindow}
           traceStartNs={t.start_ns}
           selected={view.selected}
           collapsed={collapsed}
@@ -233,6 +250,8 @@ export function TraceView() {
             onSelect={onSelect}
             logs={spanLogs}
             logsLink={logsLink}
+            zoomed={view.zoom === selectedSpan.span_id}
+            onZoom={(zoom) => view.update((next) => (zoom ? next.set("zoom", selectedSpan.span_id) : next.delete("zoom")))}
             onClose={() => view.update((next) => next.delete("span"))}
           />
         ) : null}

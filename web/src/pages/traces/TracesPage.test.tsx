@@ -147,6 +147,18 @@ describe("trace view", () => {
     await waitFor(() => expect(within(grid).getAllByRole("row")).toHaveLength(1));
     expect(currentUrl()).toBe(`/traces/${TRACE}?span=root&collapsed=root`);
     expect(within(grid).getByText("+4999")).toBeTruthy();
+  }, 30_000);
+
+  it("zooms the timeline to a span from the URL and back out", async () => {
+    fakeApi((call) => (call.path === `/api/tracing/traces/${TRACE}` ? { body: bigTrace(50) } : undefined));
+    renderAt(`/traces/${TRACE}?span=root&zoom=c00010`);
+    await screen.findByRole("treegrid");
+    const ticks = () => [...document.querySelectorAll(".wf-tick")].map((t) => t.textContent);
+    expect(ticks()).toEqual(["20.0 ms", "20.5 ms", "21.0 ms", "21.5 ms", "22.0 ms"]); // c00010 runs 20..22 ms
+    await userEvent.setup().click(screen.getByRole("button", { name: "Reset zoom (index c00010)" }));
+    await waitFor(() => expect(ticks()[0]).toBe("0"));
+    expect(currentUrl()).toBe(`/traces/${TRACE}?span=root`);
+    expect(screen.getByRole("button", { name: "Zoom the timeline to this span" })).toBeTruthy();
   });
 
   it("says when a trace is not stored", async () => {

@@ -2,7 +2,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useEffect, useRef, type KeyboardEvent } from "react";
 import type { Schemas } from "../../api/client";
 import { formatMs } from "../../components/format";
-import { rulerTicks, type Row, type Segment } from "./waterfall";
+import { placeBar, rulerTicks, tickLabel, type Row, type Segment } from "./waterfall";
 
 export type SpanNode = Schemas["SpanNode"];
 export type SpanRow = Row<SpanNode>;
@@ -11,7 +11,8 @@ export const ROW_HEIGHT = 26;
 
 export interface WaterfallProps {
   rows: readonly SpanRow[];
-  totalMs: number;
+  /** The time shown, in ms from the trace's start: [0, duration], or a span's when zoomed. */
+  view: readonly [number, number];
   traceStartNs: number;
   selected: string | null;
   collapsed: ReadonlySet<string>;
@@ -26,15 +27,13 @@ export interface WaterfallProps {
   height: number;
 }
 
-const pct = (value: number, total: number) => `${Math.max(0, Math.min(100, (value / (total || 1)) * 100))}%`;
-
 /**
  * The trace as a tree grid: one row per visible span (only the rows in view are in the
  * DOM, so 5,000 spans scroll smoothly), timing bars on a shared ruler, the critical path
  * drawn over the bars. Keyboard: ↑/↓ move, ←/→ collapse/expand (or go to parent/child),
  * Home/End, Enter toggles.
  */
-export function Waterfall({ rows, totalMs, traceStartNs, selected, collapsed, critical, matches, onSelect, onToggle, colours, height }: WaterfallProps) {
+export function Waterfall({ rows, view, traceStartNs, selected, collapsed, critical, matches, onSelect, onToggle, colours, height }: WaterfallProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -95,15 +94,17 @@ export function Waterfall({ rows, totalMs, traceStartNs, selected, collapsed, cr
     if (handled) event.preventDefault();
   };
 
-  const ticks = rulerTicks(totalMs);
+  const shown = view[1] - view[0] || 1;
+  const ticks = rulerTicks(view[1], 5, view[0]);
+  const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : shown;
   return (
     <div className="wf">
       <div className="wf-head" aria-hidden="true">
         <div className="wf-name-head">Service and operation</div>
         <div className="wf-ruler">
           {ticks.map((t) => (
-            <span key={t} className="wf-tick" style={{ left: pct(t, totalMs) }}>
-              {t === 0 ? "0" : formatMs(t)}
+            <span key={t} className="wf-tick" style={{ left: `${((t - view[0]) / shown) * 100}%` }}>
+              {tickLabel(t, step)}
             </span>
           ))}
         </div>
@@ -121,7 +122,7 @@ export function Waterfall({ rows, totalMs, traceStartNs, selected, collapsed, cr
       >
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {ticks.map((t) => (
-            <div key={t} className="wf-gridline" style={{ left: `calc(var(--wf-name) + (100% - var(--wf-name) - var(--wf-gutter)) * ${t / (totalMs || 1)})` }} />
+            <div key={t} className="wf-gridline" style={{ left: `calc(var(--wf-name) + (100% - var(--wf-name) - var(--wf-gutter)) * ${(t - view[0]) / shown})` }} />
           ))}
           {virtualizer.getVirtualItems().map((item) => {
             const row = rows[item.index]!;
@@ -131,7 +132,7 @@ export function Waterfall({ rows, totalMs, traceStartNs, selected, collapsed, cr
                 row={row}
                 index={item.index}
                 top={item.start}
-                totalMs={totalMs}
+                view={view}
                 traceStartNs={traceStartNs}
                 selected={row.id === selected}
                 collapsed={collapsed.has(row.id)}
@@ -153,7 +154,7 @@ interface RowProps {
   row: SpanRow;
   index: number;
   top: number;
-  totalMs: number;
+  view: readonly [number, number];
   traceStartNs: number;
   selected: boolean;
   collapsed: boolean;
@@ -165,19 +166,18 @@ interface RowProps {
 }
 
 const WaterfallRow = memo(function WaterfallRow({
-  row, index, top, totalMs, traceStartNs, selected, collapsed, segments, match, onSelect, onToggle, colour,
+  row, index, top, view, traceStartNs, selected, collapsed, segments, match, onSelect, onToggle, colour,
 }: RowProps) {
   const { span } = row;
-  const startPct = (row.offsetMs / (totalMs || 1)) * 100;
-  const endPct = ((row.offsetMs + row.durationMs) / (totalMs || 1)) * 100;
+  const bar = placeBar(row.offsetMs, row.durationMs, view);
   // The duration label goes after the bar, or before it when the bar ends near the right
   // edge, or inside its start when the bar fills the row.
   const label =
-    endPct <= 82
-      ? { className: "wf-dur", style: { left: `calc(${endPct}% + 4px)` } }
-      : startPct >= 12
-        ? { className: "wf-dur", style: { right: `calc(${100 - startPct}% + 4px)` } }
-        : { className: "wf-dur inside", style: { left: `calc(${startPct}% + 4px)` } };
+    bar.end <= 82
+      ? { className: "wf-dur", style: { left: `calc(${Math.max(0, bar.end)}% + 4px)` } }
+      : bar.start >= 12
+        ? { className: "wf-dur", style: { right: `calc(${100 - Math.min(100, bar.start)}% + 4px)` } }
+        : { className: "wf-dur inside", style: { left: `calc(${bar.left}% + 4px)` } };
   return (
     <div
       id={`wf-row-${row.id}`}
@@ -221,17 +221,15 @@ const WaterfallRow = memo(function WaterfallRow({
         {collapsed && <span className="count" title={`${row.descendants} spans hidden`}>+{row.descendants}</span>}
       </div>
       <div role="gridcell" className="wf-timeline">
-        <div
-          className="wf-bar"
-          style={{ left: pct(row.offsetMs, totalMs), width: `max(2px, ${pct(row.durationMs, totalMs)})`, background: colour }}
-        />
-        {segments?.map(([a, b]) => (
-          <div
-            key={a}
-            className="wf-crit"
-            style={{ left: pct((a - traceStartNs) / 1e6, totalMs), width: `max(1px, ${pct((b - a) / 1e6, totalMs)})` }}
-          />
-        ))}
+        {bar.visible && (
+          <div className="wf-bar" style={{ left: `${bar.left}%`, width: `max(2px, ${bar.width}%)`, background: colour }} />
+        )}
+        {segments?.map(([a, b]) => {
+          const part = placeBar((a - traceStartNs) / 1e6, (b - a) / 1e6, view);
+          return part.visible && part.width > 0 ? (
+            <div key={a} className="wf-crit" style={{ left: `${part.left}%`, width: `max(1px, ${part.width}%)` }} />
+          ) : null;
+        })}
         <span className={label.className} style={label.style}>
           {formatMs(row.durationMs)}
         </span>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ancestorsOf, criticalSegments, flatten, matchingRows, parentsBelow, rulerTicks, visibleRows, type SpanLike } from "./waterfall";
+import { tickLabel, ancestorsOf, criticalSegments, flatten, matchingRows, parentsBelow, placeBar, rulerTicks, visibleRows, type SpanLike } from "./waterfall";
 
 const MS = 1_000_000;
 const T0 = 1_700_000_000_000 * MS;
@@ -107,5 +107,22 @@ describe("rulerTicks", () => {
     expect(rulerTicks(23_933)).toEqual([0, 5000, 10_000, 15_000, 20_000]);
     expect(rulerTicks(4.03)).toEqual([0, 1, 2, 3, 4]);
     expect(rulerTicks(0)).toEqual([0]);
+    // Zoomed to 257..729 ms: round offsets inside the window.
+    expect(rulerTicks(729, 5, 257)).toEqual([300, 400, 500, 600, 700]);
+    expect([0, 5000, 10_000].map((t) => tickLabel(t, 5000))).toEqual(["0", "5 s", "10 s"]);
+    expect([2500, 5000].map((t) => tickLabel(t, 2500))).toEqual(["2.5 s", "5.0 s"]);
+    expect([20, 20.5].map((t) => tickLabel(t, 0.5))).toEqual(["20.0 ms", "20.5 ms"]);
+    expect(tickLabel(300, 100)).toBe("300 ms");
+    expect(tickLabel(0.25, 0.05)).toBe("250 µs");
+  });
+});
+
+describe("placeBar", () => {
+  it("places a span in the shown window, clipped, and knows when it is out of view", () => {
+    expect(placeBar(25, 50, [0, 100])).toEqual({ left: 25, width: 50, start: 25, end: 75, visible: true });
+    // Zoomed to 40..60: a span 30..50 starts before the window and is cut at its edge.
+    expect(placeBar(30, 20, [40, 60])).toEqual({ left: 0, width: 50, start: -50, end: 50, visible: true });
+    expect(placeBar(0, 10, [40, 60]).visible).toBe(false);
+    expect(placeBar(70, 5, [40, 60]).visible).toBe(false);
   });
 });

@@ -133,15 +133,29 @@ export function criticalSegments(roots: readonly SpanLike[]): Map<string, Segmen
   return segments;
 }
 
-/** Round tick offsets (ms) across a trace of `totalMs` (about `count` of them, from 0). */
-export function rulerTicks(totalMs: number, count = 5): number[] {
-  if (!(totalMs > 0)) return [0];
-  const raw = totalMs / count;
+/** Round tick offsets (ms from the trace start) across the shown window [from, to]
+ * (about `count` of them; from 0 when the whole trace is shown). */
+export function rulerTicks(to: number, count = 5, from = 0): number[] {
+  const span = to - from;
+  if (!(span > 0)) return [from];
+  const raw = span / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
   const ticks: number[] = [];
-  for (let t = 0; t <= totalMs + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let i = Math.ceil(from / step - 1e-9); i * step <= to + step * 1e-9; i++) ticks.push(Number((i * step).toPrecision(12)));
   return ticks;
+}
+
+/** A ruler label with as many decimals as the tick step needs ("20.5 ms", "2.5 s"). */
+export function tickLabel(t: number, step: number): string {
+  if (t === 0) return "0";
+  const decimals = (unit: number) => {
+    const text = String(Number((step / unit).toPrecision(6)));
+    return text.includes(".") ? Math.min(3, text.length - text.indexOf(".") - 1) : 0;
+  };
+  if (step >= 1000) return `${(t / 1000).toFixed(decimals(1000))} s`;
+  if (step >= 1 || t >= 1) return `${t.toFixed(decimals(1))} ms`;
+  return `${Math.round(t * 1000)} µs`;
 }
 
 /** Rows whose service or operation (or span id) contains the text, case-insensitively. */
@@ -162,4 +176,20 @@ export function matchingRows<S extends SpanLike & { service?: string; operation?
       found.add(row.id);
   }
   return found;
+}
+
+/** Where a stretch [offset, offset + duration] (ms from the trace start) sits in the shown
+ * window (ms), in percent of its width: clipped to the window; `visible` is false when the
+ * stretch lies wholly outside it. `start`/`end` are unclipped (for placing labels). */
+export function placeBar(
+  offsetMs: number,
+  durationMs: number,
+  view: readonly [number, number],
+): { left: number; width: number; start: number; end: number; visible: boolean } {
+  const span = view[1] - view[0] || 1;
+  const start = ((offsetMs - view[0]) / span) * 100;
+  const end = ((offsetMs + durationMs - view[0]) / span) * 100;
+  const left = Math.max(0, Math.min(100, start));
+  const right = Math.max(0, Math.min(100, end));
+  return { left, width: right - left, start, end, visible: end >= 0 && start <= 100 };
 }
