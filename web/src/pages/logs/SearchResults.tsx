@@ -74,6 +74,8 @@ export function SearchResults({ params, onEdit }: SearchResultsProps) {
         <section aria-label="Volume" className="histogram-panel">
           {stats.isError ? (
             <ErrorBanner error={stats.error} what="the volume histogram" onRetry={() => stats.refetch()} />
+          ) : buckets && stats.data?.total === 0 ? (
+            <p className="muted small">No matching lines in this time range.</p>
           ) : buckets ? (
             <VolumeHistogram buckets={buckets} label="Matching lines over the time range, by level" onSelect={zoom} />
           ) : (

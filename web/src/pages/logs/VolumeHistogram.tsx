@@ -41,7 +41,8 @@ export function VolumeHistogram({ buckets, label, height = 110, onSelect }: Volu
   if (!first || !last) return null;
   const t0 = first.t;
   const t1 = last.end;
-  const max = Math.max(1, ...buckets.map((b) => b.total));
+  // Counts are whole: at least 0..4 so small counts get whole ticks.
+  const max = Math.max(4, ...buckets.map((b) => b.total));
   const yTicks = niceTicks(0, max);
   const yMax = yTicks[yTicks.length - 1] ?? max;
   const plotW = width - MARGIN.left - MARGIN.right;
