@@ -64,4 +64,10 @@ describe("Markdown", SLOW, () => {
     expect(boxes.map((b) => b.checked)).toEqual([true, false]);
     expect(container.querySelector("pre code")?.textContent).toBe("SELECT count(*) FROM pg_stat_activity;");
   });
+
+  it("leaves the stars of a log template alone", () => {
+    const { container } = render(<Markdown text={"- Evidence: template: charge <*> failed for order <*> (<NUM> left), 2 * 3 * 4"} />);
+    expect(container.querySelector("em")).toBeNull();
+    expect(container.textContent).toBe("Evidence: template: charge <*> failed for order <*> (<NUM> left), 2 * 3 * 4");
+  });
 });
