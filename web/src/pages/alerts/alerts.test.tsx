@@ -154,7 +154,7 @@ describe("Active alerts", () => {
     session.start("t", "ada@example.com", 3600);
     api();
     renderAt("/alerts");
-    const shop = await screen.findByRole("region", { name: /Group namespace=shop/ });
+    const shop = await screen.findByRole("region", { name: /Group namespace=shop/ }, { timeout: 5000 });
     expect(within(shop).getByText("→ shop-oncall")).toBeTruthy();
     await waitFor(() => expect(within(shop).getByText("route “Shop: checkout path”")).toBeTruthy());
     expect(within(shop).getByText("team Shop")).toBeTruthy();
@@ -185,7 +185,7 @@ describe("Active alerts", () => {
     session.start("t", "ada@example.com", 3600);
     api();
     renderAt("/alerts?state=silenced");
-    expect(await screen.findByRole("region", { name: /Group alertname=DiskFull/ })).toBeTruthy();
+    expect(await screen.findByRole("region", { name: /Group alertname=DiskFull/ }, { timeout: 5000 })).toBeTruthy();
     expect(screen.queryByRole("region", { name: /Group namespace=shop/ })).toBeNull();
   });
 
@@ -193,7 +193,7 @@ describe("Active alerts", () => {
     session.start("t", "ada@example.com", 3600);
     const calls = api((c) => (c.method === "POST" && c.path === "/api/alerts/7/acknowledge" ? { body: { ...payments, status: "acknowledged" } } : undefined));
     renderAt("/alerts");
-    const button = await screen.findByRole("button", { name: "Acknowledge PaymentsDown" });
+    const button = await screen.findByRole("button", { name: "Acknowledge PaymentsDown" }, { timeout: 5000 });
     await userEvent.setup().click(button);
     await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/alerts/7/acknowledge")).toBe(true));
     // The list is asked for again after the change.
@@ -209,7 +209,7 @@ describe("Active alerts", () => {
     );
     renderAt("/alerts");
     const user = userEvent.setup();
-    await user.click(await screen.findByRole("button", { name: "Acknowledge group namespace=shop" }));
+    await user.click(await screen.findByRole("button", { name: "Acknowledge group namespace=shop" }, { timeout: 5000 }));
     await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/alerts/groups/1/acknowledge")).toBe(true));
     // The silenced-only group has nothing firing: no group acknowledge there.
     expect(screen.queryByRole("button", { name: "Acknowledge group alertname=DiskFull service=node" })).toBeNull();
@@ -223,7 +223,7 @@ describe("Active alerts", () => {
     session.start("t", "viewer@example.com", 3600);
     api((c) => (c.path === "/api/auth/me" ? { body: { ...ME, role: "viewer", permissions: ["read"] } } : undefined));
     renderAt("/alerts");
-    expect(await screen.findByRole("region", { name: /Group namespace=shop/ })).toBeTruthy();
+    expect(await screen.findByRole("region", { name: /Group namespace=shop/ }, { timeout: 5000 })).toBeTruthy();
     await waitFor(() => expect(screen.queryByRole("button", { name: /Acknowledge|Resolve|Silence/ })).toBeNull());
   });
 });
@@ -241,7 +241,7 @@ describe("Silence from an alert", () => {
     );
     renderAt("/alerts");
     const user = userEvent.setup();
-    await user.click(await screen.findByRole("button", { name: "Silence PaymentsDown" }));
+    await user.click(await screen.findByRole("button", { name: "Silence PaymentsDown" }, { timeout: 5000 }));
     const dialog = screen.getByRole("dialog", { name: "Silence PaymentsDown" });
     const value = (i: number, part: string) => (within(dialog).getByLabelText(`Matcher ${i} ${part}`) as HTMLInputElement).value;
     expect([1, 2, 3, 4].map((i) => `${value(i, "label")}${value(i, "operator")}${value(i, "value")}`)).toEqual([

@@ -159,7 +159,7 @@ describe("on call now", () => {
       return undefined;
     });
     renderAt("/oncall");
-    const now = await screen.findByRole("region", { name: "On call now" });
+    const now = await screen.findByRole("region", { name: "On call now" }, { timeout: 5000 });
     const primary = await within(now).findByRole("row", { name: /Primary/ });
     await waitFor(() => expect(primary.textContent).toContain("Ada Lovelace"));
     expect(within(primary).getByText("you")).toBeTruthy();
