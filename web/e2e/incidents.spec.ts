@@ -148,6 +148,9 @@ test("the demo's incident: live war room, through to resolved, root cause, post-
   }
   expect(await moves()).toEqual(["Reopen", "Close"]);
   await shot(page, "incident-resolved");
+  await page.getByRole("button", { name: "Switch to dark theme" }).click();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await shot(page, "incident-resolved-dark");
 
   // The post-mortem: rendered, and the Markdown downloaded.
   await page.getByRole("link", { name: "Post-mortem" }).click();
