@@ -31,10 +31,10 @@ async def _flush(db: Database, at: datetime) -> int:
 async def test_group_notifies_once_after_wait_then_on_change_then_on_repeat(
     client: httpx.AsyncClient, ingest_headers: H, admin_headers: H, db: Database
 ) -> None:
-    t0 = datetime.now(UTC)
     for instance in ("a", "b", "c"):  # three alerts, one group, one page
         r = await client.post("/api/alerts", json=alert(instance), headers=ingest_headers)
         assert r.status_code == 201
+    t0 = datetime.now(UTC)  # after the group opened: a slow request cannot shift its wait
     assert await _flush(db, t0 + timedelta(seconds=5)) == 0  # still in group_wait (30 s)
     assert await _flush(db, t0 + timedelta(seconds=31)) == 1
     assert await _flush(db, t0 + timedelta(seconds=32)) == 0  # next flush: group_interval
@@ -53,10 +53,10 @@ async def test_group_notifies_once_after_wait_then_on_change_then_on_repeat(
 async def test_a_group_whose_alerts_resolve_notifies_the_resolve(
     client: httpx.AsyncClient, ingest_headers: H, admin_headers: H, db: Database
 ) -> None:
-    t0 = datetime.now(UTC)
     alert_id = (await client.post("/api/alerts", json=alert("a"), headers=ingest_headers)).json()[
         "id"
     ]
+    t0 = datetime.now(UTC)  # after the group opened: a slow request cannot shift its wait
     assert await _flush(db, t0 + timedelta(seconds=31)) == 1
     await client.post(f"/api/alerts/{alert_id}/resolve", headers=admin_headers)
     assert await _flush(db, t0 + timedelta(minutes=6)) == 1
