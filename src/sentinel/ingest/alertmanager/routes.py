@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -84,8 +84,14 @@ ReceiverQ = Annotated[
 ]
 
 
+def _clock(request: Request) -> views.Clock:
+    timeout = alerting_settings(request).resolve_timeout_seconds
+    return views.Clock(_now(), timedelta(seconds=timeout))
+
+
 @router.get("/api/v2/alerts")
 async def get_alerts(
+    request: Request,
     _: Reader,
     session: SessionDep,
     filter: Filters = None,
@@ -98,11 +104,12 @@ async def get_alerts(
     """Open alerts in Alertmanager's gettableAlert shape (`unprocessed` is accepted for
     amtool; Sentinel routes an alert before answering, so none is ever unprocessed)."""
     chosen = _view_filters(filter, receiver, active, silenced, inhibited)
-    return await views.alerts_view(session, chosen)
+    return await views.alerts_view(session, chosen, _clock(request))
 
 
 @router.get("/api/v2/alerts/groups")
 async def get_alert_groups(
+    request: Request,
     _: Reader,
     session: SessionDep,
     filter: Filters = None,
@@ -114,7 +121,7 @@ async def get_alert_groups(
     """Alert groups as Alertmanager's alertGroup: {labels, receiver: {name}, alerts}, one
     per group Sentinel's routing and grouping put open alerts in."""
     chosen = _view_filters(filter, receiver, active, silenced, inhibited)
-    return await views.groups_view(session, chosen)
+    return await views.groups_view(session, chosen, _clock(request))
 
 
 def _gettable(row: Silence, now: datetime) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sentinel.alerting import store
 from sentinel.alerting.matchers import Matcher, matches_all
 from sentinel.alerting.models import Alert, AlertGroup
-from sentinel.alerting.severity import OPEN_STATUSES
+from sentinel.alerting.severity import OPEN_STATUSES, AlertStatus
 from sentinel.ingest.alertmanager.wire import iso
 
 MAX_ALERTS = 10_000
@@ -45,6 +46,14 @@ def receiver_pattern(text: str | None) -> re.Pattern[str] | None:
 
 
 @dataclass(frozen=True)
+class Clock:
+    """The time of the request and the resolve timeout, for endsAt."""
+
+    now: datetime
+    resolve_timeout: timedelta
+
+
+@dataclass(frozen=True)
 class Status:
     state: str  # active | suppressed
     silenced_by: list[str]
@@ -61,6 +70,19 @@ def status_of(alert: Alert) -> Status:
     )
 
 
+def ends_at(alert: Alert, now: datetime, resolve_timeout: timedelta) -> datetime:
+    """Alertmanager's endsAt. Open: the sender's endsAt (or the resolve timeout it runs
+    on); an alert whose sender gives no end and expects no timeout (the brief's API,
+    webhooks, rules) is still asserted now, so Alertmanager's `last update +
+    resolve_timeout` is `now + resolve_timeout` — never a past endsAt, which clients read
+    as resolved. Resolved: when it resolved."""
+    if alert.status == AlertStatus.RESOLVED:
+        return alert.resolved_at or alert.ends_at or alert.last_seen_at
+    if alert.ends_at is not None:
+        return alert.ends_at
+    return max(alert.last_seen_at, now) + resolve_timeout
+
+
 def shown(alert: Alert, filters: Filters) -> bool:
     """Alertmanager's alertFilter: state flags, then the label matchers."""
     st = status_of(alert)
@@ -73,13 +95,13 @@ def shown(alert: Alert, filters: Filters) -> bool:
     return matches_all(filters.matchers, alert.labels)
 
 
-def gettable_alert(alert: Alert, receivers: Sequence[str]) -> dict[str, Any]:
+def gettable_alert(alert: Alert, receivers: Sequence[str], clock: Clock) -> dict[str, Any]:
     st = status_of(alert)
     out: dict[str, Any] = {
         "labels": alert.labels,
         "annotations": alert.annotations,
         "startsAt": iso(alert.starts_at),
-        "endsAt": iso(alert.ends_at or alert.last_seen_at),
+        "endsAt": iso(ends_at(alert, clock.now, clock.resolve_timeout)),
         "updatedAt": iso(alert.updated_at),
         "fingerprint": alert.fingerprint,
         "receivers": [{"name": r} for r in receivers],
@@ -116,7 +138,9 @@ def _receivers(
     return list(dict.fromkeys(names)) or [DEFAULT_RECEIVER]
 
 
-async def alerts_view(session: AsyncSession, filters: Filters) -> list[dict[str, Any]]:
+async def alerts_view(
+    session: AsyncSession, filters: Filters, clock: Clock
+) -> list[dict[str, Any]]:
     """GET /api/v2/alerts: open alerts, sorted by fingerprint as Alertmanager does."""
     alerts = await open_alerts(session)
     member = await memberships(session, alerts)
@@ -127,11 +151,13 @@ async def alerts_view(session: AsyncSession, filters: Filters) -> list[dict[str,
         if filters.receiver is not None and not any(filters.receiver.match(r) for r in receivers):
             continue
         if shown(alert, filters):
-            out.append(gettable_alert(alert, receivers))
+            out.append(gettable_alert(alert, receivers, clock))
     return out
 
 
-async def groups_view(session: AsyncSession, filters: Filters) -> list[dict[str, Any]]:
+async def groups_view(
+    session: AsyncSession, filters: Filters, clock: Clock
+) -> list[dict[str, Any]]:
     """GET /api/v2/alerts/groups: every group holding an open alert that passes the
     filters, as {labels, receiver: {name}, alerts: [gettableAlert]}; groups whose
     receiver does not match the regex, or with no alert left, are left out."""
@@ -156,7 +182,7 @@ async def groups_view(session: AsyncSession, filters: Filters) -> list[dict[str,
             "labels": group.labels,
             "receiver": {"name": group.receiver},
             "alerts": [
-                gettable_alert(a, _receivers(member[a.id], groups, filters.receiver))
+                gettable_alert(a, _receivers(member[a.id], groups, filters.receiver), clock)
                 for a in visible
             ],
         }
