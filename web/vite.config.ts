@@ -31,5 +31,8 @@ export default defineConfig({
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
     unstubGlobals: true,
+    // Page tests load their area's module lazily; on two busy cores the first transform
+    // can take seconds. A generous ceiling keeps CI from failing on load, not behaviour.
+    testTimeout: 30_000,
   },
 });
