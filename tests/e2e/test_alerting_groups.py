@@ -276,3 +276,40 @@ def test_amtool_sees_a_long_firing_alert_as_active_with_an_end_ahead(
     assert active["status"] == {"state": "active", "silencedBy": [], "inhibitedBy": []}
     ends = datetime.fromisoformat(active["endsAt"].replace("Z", "+00:00"))
     assert ends > datetime.now(UTC) + timedelta(minutes=4)  # the resolve timeout (5 min)
+
+
+def test_amtool_treats_a_maintenance_window_as_a_silence(
+    live_server: LiveServer, amtool: Callable[..., Any]
+) -> None:
+    admin = live_server.admin_headers()
+    window = httpx.post(
+        f"{live_server.url}/api/alerting/maintenance-windows",
+        json={
+            "name": "db upgrade",
+            "matchers": ['job="db"'],
+            "weekdays": list(range(7)),
+            "start_time": (datetime.now(UTC) - timedelta(hours=1)).strftime("%H:%M"),
+            "duration_s": 3 * 3600,
+        },
+        headers=admin,
+    )
+    window.raise_for_status()
+    httpx.post(
+        f"{live_server.url}/api/v2/alerts",
+        json=[
+            {"labels": {"alertname": "DbUpgrading", "job": "db"}},
+            {"labels": {"alertname": "ApiSlow", "job": "api"}},
+        ],
+        headers=live_server.ingest_headers,
+    ).raise_for_status()
+
+    [active] = amtool("alert", "query")  # amtool's default: active, not silenced
+    assert active["labels"]["alertname"] == "ApiSlow"
+    [muted] = amtool("alert", "query", "--silenced")
+    assert muted["labels"]["alertname"] == "DbUpgrading"
+    assert muted["status"] == {
+        "state": "suppressed",
+        "silencedBy": [f"maintenance:{window.json()['id']}"],
+        "inhibitedBy": [],
+    }
+    assert amtool("alert", "query", "--inhibited") == []

@@ -61,11 +61,14 @@ class Status:
 
 
 def status_of(alert: Alert) -> Status:
+    """Alertmanager has no maintenance windows; the closest it has is a silence, so an
+    alert a window mutes is silenced by `maintenance:<window id>` (hidden by silenced=false,
+    listed by `amtool alert query --silenced`)."""
     muted = alert.muted_by or ""
     kind, _, ref = muted.partition(":")
     return Status(
         "suppressed" if muted else "active",
-        [ref] if kind == "silence" else [],
+        [ref] if kind == "silence" else [muted] if kind == "maintenance" else [],
         [ref] if kind == "inhibition" else [],
     )
 
