@@ -212,14 +212,14 @@ async def test_export_needs_an_ingest_key(
 async def test_full_write_queue_answers_429_with_retry_after(
     client: httpx.AsyncClient, ingest_headers: dict[str, str], app: Any
 ) -> None:
-    gate = app.state.tracing.gate
-    gate.pending = gate.max_pending  # as if max_pending requests were in flight
+    admission = app.state.tracing.admission
+    admission.pending = admission.max_pending  # as if max_pending requests were in flight
     try:
         response = await client.post(
             "/v1/traces", content=pb_request(pb_span()), headers={**ingest_headers, **PB}
         )
     finally:
-        gate.pending = 0
+        admission.pending = 0
     assert response.status_code == 429
     assert response.headers["retry-after"] == "1"
 

@@ -1,32 +1,32 @@
 """Where every ingest endpoint hands its batch over: committed before the endpoint
-answers, with the writes of one process taken one transaction at a time (group commit).
+answers, batches of one process written one transaction at a time (group commit, see
+storage/group_commit.py; on SQLite the transaction also queues at the process's write
+gate, storage/write_gate.py, with the worker's).
 
-Why one at a time: SQLite has a single writer, and concurrent write transactions would
-otherwise wait in SQLite's busy handler, which sleeps in steps of up to 100 ms (the tail
-latency of the first measurement). Why group commit: batches that arrive while a
-transaction runs are applied together in the next one, so the per-statement cost is
-shared by more alerts when the load is high. Batches are only merged when they come from
-the same sender and share no label set, so the outcome is the same as applying them one
-after the other. On PostgreSQL the queue also keeps two batches of one process from
-inserting the same new label set at once; across replicas the unique fingerprint index
-decides, and the loser retries.
+Batches that arrive while a transaction runs are applied together in the next one, so
+the per-statement cost is shared by more alerts when the load is high (batches of 1,024
+cost about half the CPU per alert of batches of 256). They are only merged when they come
+from the same sender and share no label set, so the outcome is the same as applying them
+one after the other. On PostgreSQL the single queue also keeps two batches of one process
+from inserting the same new label set at once; across replicas the unique fingerprint
+index decides, and the loser retries.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import intake
 from sentinel.alerting.config import AlertingSettings
 from sentinel.alerting.pipeline import IncomingAlert
-from sentinel.storage.engine import Database
+from sentinel.storage.group_commit import GroupCommit
 
 MAX_MERGED = 5000  # alerts per merged transaction
 
@@ -39,45 +39,29 @@ def alerting_settings(request: Request) -> AlertingSettings:
     return found
 
 
-@dataclass
-class _Waiting:
+@dataclass(frozen=True)
+class Submission:
+    """One request's batch and who sent it."""
+
     alerts: Sequence[IncomingAlert]
     actor: str
-    done: asyncio.Future[intake.IngestResult]
 
 
-@dataclass
-class IngestQueue:
-    waiting: list[_Waiting] = field(default_factory=list)
-    drainer: asyncio.Task[None] | None = None
-
-
-def _queue(request: Request) -> IngestQueue:
-    queue = getattr(request.app.state, "alert_ingest_queue", None)
-    if queue is None:
-        queue = request.app.state.alert_ingest_queue = IngestQueue()
-    assert isinstance(queue, IngestQueue)
-    return queue
-
-
-def _take(waiting: list[_Waiting]) -> tuple[list[_Waiting], list[_Waiting]]:
-    """The longest prefix that can share a transaction, and the rest."""
-    taken: list[_Waiting] = []
+def _take(waiting: Sequence[Submission]) -> int:
+    """How many of the waiting batches (a prefix) can share a transaction."""
     seen: set[str] = set()
     size = 0
     for i, entry in enumerate(waiting):
         prints = {a.fingerprint for a in entry.alerts}
-        if taken and (
-            entry.actor != taken[0].actor or prints & seen or size + len(entry.alerts) > MAX_MERGED
-        ):
-            return taken, waiting[i:]
-        taken.append(entry)
+        too_big = size + len(entry.alerts) > MAX_MERGED
+        if i and (entry.actor != waiting[0].actor or prints & seen or too_big):
+            return i
         seen |= prints
         size += len(entry.alerts)
-    return taken, []
+    return len(waiting)
 
 
-def _share(entry: _Waiting, merged: intake.IngestResult) -> intake.IngestResult:
+def _share(entry: Submission, merged: intake.IngestResult) -> intake.IngestResult:
     mine = intake.IngestResult(received=len(entry.alerts), counts=Counter())
     for a in entry.alerts:
         fp = a.fingerprint
@@ -89,26 +73,25 @@ def _share(entry: _Waiting, merged: intake.IngestResult) -> intake.IngestResult:
     return mine
 
 
-async def _apply(db: Database, settings: AlertingSettings, group: list[_Waiting]) -> None:
-    alerts = [a for entry in group for a in entry.alerts]
-    for attempt in range(3):
-        try:
-            async with db.transaction() as session:
-                merged = await intake.ingest(
-                    session, alerts, datetime.now(UTC), settings, group[0].actor
-                )
-            break
-        except IntegrityError as exc:
-            if attempt == 2:
-                for entry in group:
-                    entry.done.set_exception(exc)
-                return
-        except Exception as exc:  # the database is down, etc.: every waiter gets it
-            for entry in group:
-                entry.done.set_exception(exc)
-            return
-    for entry in group:
-        entry.done.set_result(_share(entry, merged))
+def _queue(request: Request) -> GroupCommit[Submission, intake.IngestResult]:
+    queue = getattr(request.app.state, "alert_ingest_queue", None)
+    if queue is None:
+        settings = alerting_settings(request)
+
+        async def apply(
+            session: AsyncSession, group: Sequence[Submission]
+        ) -> list[intake.IngestResult]:
+            alerts = [a for entry in group for a in entry.alerts]
+            merged = await intake.ingest(
+                session, alerts, datetime.now(UTC), settings, group[0].actor
+            )
+            return [_share(entry, merged) for entry in group]
+
+        queue = request.app.state.alert_ingest_queue = GroupCommit(
+            request.app.state.db, apply, take=_take, retry_on=(IntegrityError,)
+        )
+    assert isinstance(queue, GroupCommit)
+    return queue
 
 
 async def ingest_batch(
@@ -116,19 +99,4 @@ async def ingest_batch(
 ) -> intake.IngestResult:
     """Store one batch durably (possibly together with others); returns what happened to
     each of its alerts."""
-    queue = _queue(request)
-    done: asyncio.Future[intake.IngestResult] = asyncio.get_running_loop().create_future()
-    queue.waiting.append(_Waiting(alerts, actor, done))
-    if queue.drainer is None or queue.drainer.done():
-        # The writes run in a task of their own, so a client that hangs up cannot
-        # cancel a transaction that carries other requests' alerts.
-        queue.drainer = asyncio.create_task(
-            _drain(queue, request.app.state.db, alerting_settings(request))
-        )
-    return await done
-
-
-async def _drain(queue: IngestQueue, db: Database, settings: AlertingSettings) -> None:
-    while queue.waiting:
-        group, queue.waiting = _take(queue.waiting)
-        await _apply(db, settings, group)
+    return await _queue(request).submit(Submission(alerts, actor))

@@ -14,7 +14,6 @@ batch rolled back) reloads the templates from log_patterns first.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,10 +23,8 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.ingest.otlp.protocol import WriteGate
 from sentinel.logs.drain import Drain
 from sentinel.logs.models import LogDeriveCursor, LogPattern
-from sentinel.logs.runtime import sqlite_write_gate
 from sentinel.logs.severity import ERROR_NUMBER
 from sentinel.logs.writer import driver_connection
 from sentinel.storage.dialect import dialect_name, upsert_insert
@@ -63,6 +60,8 @@ class Miner:
     version: int | None = None
     settle_seconds: float = PG_SETTLE_SECONDS
     _max_ids: deque[tuple[float, int]] = field(default_factory=deque)
+    # One batch at a time per miner: a batch mines before it takes the write gate.
+    busy: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def reload(self, session: AsyncSession) -> None:
         self.drain = Drain()
@@ -98,66 +97,134 @@ class Miner:
 class DeriveResult:
     rows: int
     last_id: int
+    version: int  # the cursor's version the miner is at once this batch committed
 
 
 async def _cursor(session: AsyncSession) -> LogDeriveCursor:
-    insert = upsert_insert(session, LogDeriveCursor).values(
-        name=CURSOR, last_id=0, version=0, updated_ns=0
-    )
-    await session.execute(insert.on_conflict_do_nothing())
+    """The cursor row, locked for this transaction (inserted the first time only)."""
     stmt = select(LogDeriveCursor).where(LogDeriveCursor.name == CURSOR).with_for_update()
-    cursor: LogDeriveCursor = (await session.execute(stmt)).scalar_one()
+    cursor: LogDeriveCursor | None = (await session.execute(stmt)).scalar_one_or_none()
+    if cursor is None:
+        insert = upsert_insert(session, LogDeriveCursor).values(
+            name=CURSOR, last_id=0, version=0, updated_ns=0
+        )
+        await session.execute(insert.on_conflict_do_nothing())
+        cursor = (await session.execute(stmt)).scalar_one()
     return cursor
 
 
-async def derive_batch(
-    session: AsyncSession, miner: Miner, limit: int = BATCH_ROWS
-) -> DeriveResult:
-    """Index and mine the next batch of records after the cursor, in the session's
-    transaction. The caller commits, then sets `miner.version` from the result."""
+async def _behind(db: Database) -> bool:
+    """Whether any record is past the cursor: a read, so an idle tick writes nothing."""
+    async with db.transaction() as session:
+        last = await session.scalar(
+            select(LogDeriveCursor.last_id).where(LogDeriveCursor.name == CURSOR)
+        )
+        newest = await session.scalar(text("SELECT max(id) FROM log_records"))
+    return int(newest or 0) > int(last or 0)
+
+
+@dataclass
+class _Plan:
+    """A mined batch, ready to write: the records after the cursor as it was read."""
+
+    after: int
+    version: int
+    rows: int
+    last_id: int
+    assignments: list[tuple[int, int]]
+    minutes: dict[tuple[int, int, str], list[int]]
+    dirty: set[int]
+
+
+async def _plan(
+    session: AsyncSession, miner: Miner, after: int, version: int, limit: int
+) -> _Plan | None:
+    """Read the records after `after` and mine them (the miner's tree and stats change);
+    None when there is nothing to do yet."""
     postgres = dialect_name(session) == "postgresql"
-    cursor = await _cursor(session)
-    if miner.version != cursor.version:
+    if miner.version != version:
         await miner.reload(session)
     max_id = (await session.execute(text("SELECT max(id) FROM log_records"))).scalar() or 0
     upper = miner.safe_upper(int(max_id), postgres)
-    if upper <= cursor.last_id:
-        return DeriveResult(0, cursor.last_id)
+    if upper <= after:
+        return None
     rows = (
         await session.execute(
             text(
                 "SELECT id, time_ns, service, severity_number, body FROM log_records "
                 "WHERE id > :after AND id <= :upper ORDER BY id LIMIT :limit"
             ),
-            {"after": cursor.last_id, "upper": upper, "limit": limit},
+            {"after": after, "upper": upper, "limit": limit},
         )
     ).all()
     if not rows:
-        return DeriveResult(0, cursor.last_id)
+        return None
     # Mining is CPU work: a thread lets the event loop serve requests in between.
     assignments, minutes, dirty = await asyncio.to_thread(_mine, miner, rows)
-    last_id = int(rows[-1][0])
+    return _Plan(after, version, len(rows), int(rows[-1][0]), assignments, minutes, dirty)
+
+
+async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, plan: _Plan) -> None:
     driver = await driver_connection(session)
-    if postgres:
+    if dialect_name(session) == "postgresql":
         await driver.executemany(
-            "UPDATE log_records SET pattern_id = $1 WHERE id = $2", assignments
+            "UPDATE log_records SET pattern_id = $1 WHERE id = $2", plan.assignments
         )
     else:
-        await driver.executemany("UPDATE log_records SET pattern_id = ? WHERE id = ?", assignments)
+        await driver.executemany(
+            "UPDATE log_records SET pattern_id = ? WHERE id = ?", plan.assignments
+        )
         await session.execute(
             text(
                 "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records "
                 "WHERE id > :after AND id <= :last"
             ),
-            {"after": cursor.last_id, "last": last_id},
+            {"after": plan.after, "last": plan.last_id},
         )
-    await _save_patterns(session, miner, dirty)
-    await _save_minutes(session, minutes)
-    cursor.last_id = last_id
+    await _save_patterns(session, miner, plan.dirty)
+    await _save_minutes(session, plan.minutes)
+    cursor.last_id = plan.last_id
     cursor.version += 1
     cursor.updated_ns = time.time_ns()
     await session.flush()
-    return DeriveResult(len(rows), last_id)
+
+
+async def derive_batch(
+    session: AsyncSession, miner: Miner, limit: int = BATCH_ROWS
+) -> DeriveResult:
+    """Index and mine the next batch of records after the cursor, in the session's
+    transaction, with the cursor row locked throughout (PostgreSQL: replicas take turns).
+    The caller commits, then sets `miner.version` from the cursor."""
+    cursor = await _cursor(session)
+    plan = await _plan(session, miner, cursor.last_id, cursor.version, limit)
+    if plan is None:
+        return DeriveResult(0, cursor.last_id, cursor.version)
+    await _apply(session, miner, cursor, plan)
+    return DeriveResult(plan.rows, plan.last_id, cursor.version)
+
+
+class _CursorMoved(Exception):
+    """Another process derived the batch first: the mined one is dropped."""
+
+
+async def _derive_then_write(db: Database, miner: Miner, limit: int = BATCH_ROWS) -> DeriveResult:
+    """SQLite: read and mine outside the write gate, then write in a short transaction
+    that first checks the cursor has not moved (it cannot, short of a second process on
+    the file), so ingest waits for the writes only, not for the mining."""
+    async with db.transaction() as session:
+        cursor = (
+            await session.execute(select(LogDeriveCursor).where(LogDeriveCursor.name == CURSOR))
+        ).scalar_one_or_none()
+        after, version = (cursor.last_id, cursor.version) if cursor else (0, 0)
+        plan = await _plan(session, miner, after, version, limit)
+    if plan is None:
+        return DeriveResult(0, after, version)
+    async with db.write_transaction() as session:
+        locked = await _cursor(session)
+        if (locked.last_id, locked.version) != (plan.after, plan.version):
+            raise _CursorMoved
+        await _apply(session, miner, locked, plan)
+    return DeriveResult(plan.rows, plan.last_id, locked.version)
 
 
 def _mine(
@@ -247,31 +314,34 @@ async def _save_minutes(
 async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0) -> int:
     """Run batches, each in its own short transaction, until caught up or out of time
     (short transactions keep SQLite's single write lock free for ingest)."""
-    deadline = time.monotonic() + budget_seconds
+    async with miner.busy:
+        return await _derive_until(db, miner, time.monotonic() + budget_seconds)
+
+
+async def _derive_until(db: Database, miner: Miner, deadline: float) -> int:
     total = 0
-    gate = sqlite_write_gate(db.url) if db.dialect == "sqlite" else None
-    while True:
+    while await _behind(db):
         try:
-            async with _writing(gate), db.transaction() as session:
-                result = await derive_batch(session, miner)
-                version = (
-                    await session.execute(
-                        select(LogDeriveCursor.version).where(LogDeriveCursor.name == CURSOR)
-                    )
-                ).scalar_one()
+            if db.dialect == "sqlite":
+                result = await _derive_then_write(db, miner)
+            else:
+                async with db.write_transaction() as session:
+                    result = await derive_batch(session, miner)
+        except _CursorMoved:
+            miner.version = None  # mined lines another process has written: reload
+            if time.monotonic() >= deadline:
+                return total
+            continue
         except BaseException:
             miner.version = None  # the tree may hold lines the database does not
             raise
         # Only a committed batch leaves the miner in step with the database.
-        miner.version = version
+        miner.version = result.version
         total += result.rows
         if result.rows < BATCH_ROWS or time.monotonic() >= deadline:
             return total
         await asyncio.sleep(0)  # let ingest requests in between batches
-
-
-def _writing(gate: WriteGate | None) -> Any:
-    return gate.writing() if gate is not None else contextlib.nullcontext()
+    return total
 
 
 async def freshness(session: AsyncSession) -> dict[str, Any]:

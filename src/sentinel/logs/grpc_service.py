@@ -42,7 +42,7 @@ class LogsService(logs_service_pb2_grpc.LogsServiceServicer):
         if not principal.can(Permission.INGEST):
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "the key cannot ingest")
         try:
-            with self.runtime.gate.admit():
+            with self.runtime.admission.admit():
                 batch = otlp_logs.from_message(request)
                 await store_logs(self.db, self.runtime, batch)
         except Overloaded:

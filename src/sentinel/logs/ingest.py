@@ -16,6 +16,6 @@ async def store_logs(db: Database, runtime: LogsRuntime, batch: LogBatch) -> Non
     """
     if not batch.rows:
         return
-    async with runtime.gate.writing(), db.transaction() as session:
+    async with runtime.admission.writing(), db.write_transaction() as session:
         await writer.insert_rows(session, batch.rows)
     runtime.saw(batch.services)

@@ -69,7 +69,7 @@ async def export_logs(request: Request, _principal: Ingester) -> Response:
         LOGS,
         {Encoding.PROTOBUF: otlp_logs.decode_protobuf, Encoding.JSON: otlp_logs.decode_json},
         store,
-        runtime.gate,
+        runtime.admission,
     )
 
 
@@ -78,7 +78,7 @@ async def _ingest(
 ) -> LogBatch:
     runtime = _runtime(request)
     try:
-        with runtime.gate.admit():
+        with runtime.admission.admit():
             body = await request.body()
             try:
                 batch = decode(body)

@@ -11,8 +11,7 @@ from sentinel.worker.registry import JobRegistry
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    tracing = getattr(app.state, "tracing", None)
-    app.state.logs = LogsRuntime.build(settings, getattr(tracing, "gate", None))
+    app.state.logs = LogsRuntime.build(settings)
     # OTLP/gRPC LogsService rides on the tracing domain's gRPC server, when it runs.
     app.state.grpc_services = [
         *getattr(app.state, "grpc_services", ()),

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from sentinel.storage.write_gate import WriteGate, hold, install
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -61,6 +63,10 @@ class Database:
         self.url = url
         self.engine = build_engine(url, pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: one write transaction at a time in this process (see write_gate.py).
+        self.write_gate = WriteGate(exclusive=self.engine.dialect.name == "sqlite")
+        if self.write_gate.exclusive:
+            install(self.engine, self.write_gate)
 
     @property
     def dialect(self) -> str:
@@ -70,6 +76,17 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: commits on success, rolls back on error."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that holds the write gate from its first statement to its end.
+
+        For a read-modify-write that must see no other write of this process in between,
+        and for inserts through the driver's own executemany (which the gate cannot see).
+        Any other transaction takes the gate by itself at its first write."""
+        async with self.sessions() as session, session.begin():
+            await hold(session)
             yield session
 
     async def ping(self) -> float:

@@ -11,12 +11,12 @@ from sentinel.tracing.runtime import TracingRuntime
 async def store_spans(db: Database, runtime: TracingRuntime, batch: SpanBatch) -> None:
     """Commit the batch's spans and rollups; returns only once they are durable.
 
-    Raises Overloaded (via the gate) never: admission is the caller's job; this waits for
-    a writer slot, which the gate bounds.
+    Raises Overloaded never: admission is the caller's job; this waits for a writer slot
+    (PostgreSQL) or the database's write gate (SQLite).
     """
     if not batch.rows:
         return
     groups = rollup.group_operations(batch.rows)
-    async with runtime.gate.writing(), db.transaction() as session:
+    async with runtime.admission.writing(), db.write_transaction() as session:
         await writer.write_batch(session, batch, groups)
     runtime.red.observe(groups)

@@ -1,4 +1,4 @@
-"""The tracing domain's per-app state: the write gate and the RED metrics collector."""
+"""The tracing domain's per-app state: ingest admission and the RED metrics collector."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry
 
 from sentinel.config import Settings
-from sentinel.ingest.otlp.protocol import WriteGate
+from sentinel.ingest.otlp.protocol import IngestAdmission
 from sentinel.tracing.metrics import RedMetrics
 
 
 @dataclass
 class TracingRuntime:
-    gate: WriteGate
+    admission: IngestAdmission
     red: RedMetrics
 
     @classmethod
     def build(cls, settings: Settings, registry: CollectorRegistry) -> TracingRuntime:
-        writers = settings.ingest_writers or (1 if settings.is_sqlite else 4)
+        # SQLite: no writer bound here; the database's write gate takes one at a time.
+        writers = None if settings.is_sqlite else settings.ingest_writers or 4
         return cls(
-            gate=WriteGate(writers=writers, max_pending=settings.ingest_max_pending),
+            admission=IngestAdmission(max_pending=settings.ingest_max_pending, writers=writers),
             red=RedMetrics(registry),
         )

@@ -113,7 +113,7 @@ async def _lock_traces(session: AsyncSession, trace_ids: set[str]) -> None:
     With it the second waits for the first to commit, then sees its spans (READ
     COMMITTED: each statement sees what was committed before it started). Keys are taken
     in sorted order, so batches cannot deadlock on each other. SQLite needs none of this:
-    it writes one batch at a time (the write gate).
+    it writes one transaction at a time (storage/write_gate.py).
     """
     keys = sorted({_trace_lock_key(t) for t in trace_ids})
     await session.execute(

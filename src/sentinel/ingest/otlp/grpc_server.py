@@ -51,7 +51,7 @@ class TraceService:
         if not principal.can(Permission.INGEST):
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "the key cannot ingest")
         try:
-            with self.runtime.gate.admit():
+            with self.runtime.admission.admit():
                 batch = traces.decode_protobuf(request)
                 await store_spans(self.db, self.runtime, batch)
         except OtlpFormatError as exc:

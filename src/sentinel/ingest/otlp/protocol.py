@@ -128,17 +128,19 @@ class Overloaded(Exception):
         self.retry_after = retry_after
 
 
-class WriteGate:
-    """Bounds the requests held in memory and the writes running at once.
+class IngestAdmission:
+    """Bounds the ingest requests held in memory and, on PostgreSQL, the writes running at
+    once.
 
     `pending` counts requests from decoding until their commit; past `max_pending` new
-    requests are refused at once (429) instead of queueing without bound. `writers` is 1
-    on SQLite (one writer at a time anyway; waiting here is cheaper than the busy
-    handler's sleeps) and a few on PostgreSQL.
+    requests are refused at once (429) instead of queueing without bound. `writers` bounds
+    the concurrent write transactions on PostgreSQL (a share of the connection pool); on
+    SQLite it is None: there the database's write gate (storage/write_gate.py) queues every
+    writer of the process, ingest or worker, one transaction at a time.
     """
 
-    def __init__(self, writers: int, max_pending: int, retry_after: int = 1) -> None:
-        self._writers = asyncio.Semaphore(writers)
+    def __init__(self, max_pending: int, writers: int | None = None, retry_after: int = 1) -> None:
+        self._writers = asyncio.Semaphore(writers) if writers else None
         self.max_pending = max_pending
         self.pending = 0
         self.retry_after = retry_after
@@ -155,5 +157,8 @@ class WriteGate:
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:
+        if self._writers is None:
+            yield
+            return
         async with self._writers:
             yield

@@ -10,7 +10,13 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from sentinel.ingest.auth import IngestKey
 from sentinel.ingest.otlp import protocol, traces
-from sentinel.ingest.otlp.protocol import Encoding, OtlpReply, Overloaded, Signal, WriteGate
+from sentinel.ingest.otlp.protocol import (
+    Encoding,
+    IngestAdmission,
+    OtlpReply,
+    Overloaded,
+    Signal,
+)
 from sentinel.ingest.otlp.values import OtlpFormatError
 from sentinel.tracing.ingest import store_spans
 from sentinel.tracing.records import SpanBatch
@@ -36,7 +42,7 @@ async def export(
     signal: Signal,
     decoders: dict[Encoding, Callable[[bytes], Any]],
     store: Callable[[Any], Awaitable[None]],
-    gate: WriteGate,
+    admission: IngestAdmission,
 ) -> Response:
     """The OTLP/HTTP export flow, the same for every signal: negotiate (415), admit (429),
     decode (400), store (committed before the answer), answer in the request's encoding
@@ -52,7 +58,7 @@ async def export(
             )
         )
     try:
-        with gate.admit():
+        with admission.admit():
             body = await request.body()
             try:
                 batch = decoders[encoding](body)
@@ -93,5 +99,5 @@ async def export_traces(request: Request, _principal: IngestKey) -> Response:
         TRACES,
         {Encoding.PROTOBUF: traces.decode_protobuf, Encoding.JSON: traces.decode_json},
         store,
-        runtime.gate,
+        runtime.admission,
     )
