@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from sentinel.auth import audit
 from sentinel.auth.models import AuditEvent
 from sentinel.config import Settings
 from sentinel.storage.engine import Database
@@ -187,5 +188,67 @@ async def test_heartbeat_is_visible_in_health(database_url: str, tmp_path: Path)
             seen = await store.latest_heartbeat(session)
         assert seen is not None
         assert datetime.now(UTC) - seen < timedelta(seconds=10)
+    finally:
+        await db.dispose()
+
+
+async def job_states(db: Database) -> list[tuple[int, str, int]]:
+    async with db.transaction() as session:
+        rows = await session.execute(select(Job.id, Job.status, Job.attempts).order_by(Job.id))
+        return [(i, s, a) for i, s, a in rows]
+
+
+async def test_an_idle_cycle_writes_nothing(database_url: str, tmp_path: Path) -> None:
+    """Once the current slot is enqueued and run, further cycles find nothing due and only
+    read: no job row changes, and on SQLite no transaction queues for the single writer."""
+    db = Database(database_url)
+    try:
+        ticks: list[int] = []
+
+        async def tick(_ctx: JobContext, payload: dict[str, Any]) -> None:
+            ticks.append(payload["slot"])
+
+        registry = JobRegistry()
+        registry.every("test.hourly", timedelta(hours=1), tick)
+        loop = WorkerLoop(db, registry, _settings(database_url, tmp_path))
+        assert await loop.run_once() == 1
+        before, turns = await job_states(db), db.write_gate.stats.turns
+        for _ in range(3):
+            assert await loop.run_once() == 0
+        assert await job_states(db) == before
+        assert db.write_gate.stats.turns == turns  # stays 0 on PostgreSQL (no gate)
+        assert len(ticks) == 1
+    finally:
+        await db.dispose()
+
+
+async def test_pollers_run_each_interval_without_job_rows(
+    database_url: str, tmp_path: Path
+) -> None:
+    db = Database(database_url)
+    try:
+        polls: list[int] = []
+
+        async def poll(ctx: JobContext, payload: dict[str, Any]) -> None:
+            polls.append(ctx.job_id)
+            audit.record(ctx.session, None, "test.poll", "poller", len(polls))
+
+        async def broken(_ctx: JobContext, _payload: dict[str, Any]) -> None:
+            raise RuntimeError("the poller broke")
+
+        registry = JobRegistry()
+        registry.poll("test.broken", timedelta(0), broken)  # logged; the loop goes on
+        registry.poll("test.every-cycle", timedelta(0), poll)
+        registry.poll("test.hourly", timedelta(hours=1), poll)
+        loop = WorkerLoop(db, registry, _settings(database_url, tmp_path))
+        for _ in range(3):
+            assert await loop.run_once() == 0  # pollers are not jobs
+        assert len(polls) == 4  # every cycle, plus the hourly one once
+        assert await job_states(db) == []
+        async with db.transaction() as session:
+            polled = await session.scalar(
+                select(func.count()).where(AuditEvent.action == "test.poll")
+            )
+        assert polled == 4  # each poll's session committed
     finally:
         await db.dispose()

@@ -61,5 +61,6 @@ async def auto_run_runbooks(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 def register(registry: JobRegistry) -> None:
     tick = timedelta(seconds=IncidentSettings().tick_seconds)
-    registry.every("incidents.from_alerts", tick, incidents_from_alerts)
+    # A poller (no job row per tick): its cursors are locked rows, and idle it only reads.
+    registry.poll("incidents.from_alerts", tick, incidents_from_alerts)
     registry.register(AUTO_RUNBOOKS_JOB, auto_run_runbooks)

@@ -25,7 +25,8 @@ def register(registry: JobRegistry) -> None:
     async def derive(ctx: JobContext, _payload: dict[str, Any]) -> None:
         await derive_pending(ctx.db, miner)
 
-    registry.every("logs.derive", DERIVE_EVERY, derive)
+    # A poller (no job row per tick): the cursor row is locked, and idle it only reads.
+    registry.poll("logs.derive", DERIVE_EVERY, derive)
     registry.every("logs.retention", RETENTION_EVERY, enforce_retention)
 
 

@@ -48,4 +48,5 @@ async def oncall_tick(ctx: JobContext, _payload: dict[str, Any]) -> None:
 
 def register(registry: JobRegistry) -> None:
     tick = timedelta(seconds=NotifySettings().tick_seconds)
-    registry.every("oncall.tick", tick, oncall_tick)
+    # A poller (no job row per tick): its stages lock what they take, and idle it only reads.
+    registry.poll("oncall.tick", tick, oncall_tick)

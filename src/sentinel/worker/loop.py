@@ -11,6 +11,7 @@ import logging
 import os
 import random
 import socket
+import time
 import traceback
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from sentinel.config import Settings
 from sentinel.storage.engine import Database
 from sentinel.worker import store
 from sentinel.worker.backoff import retry_delay
-from sentinel.worker.registry import JobContext, JobRegistry
+from sentinel.worker.registry import JobContext, JobRegistry, PeriodicTask
 
 log = logging.getLogger("sentinel.worker")
 HEARTBEAT_EVERY = timedelta(seconds=5)
@@ -51,6 +52,7 @@ class WorkerLoop:
         self._wake = asyncio.Event()
         self._last_heartbeat: datetime | None = None
         self._scheduled_slots: dict[str, int] = {}
+        self._polled: dict[str, float] = {}  # poller name -> monotonic time of its last run
 
     def wake(self) -> None:
         """Run the next cycle now instead of after the poll interval."""
@@ -73,7 +75,7 @@ class WorkerLoop:
                 ]
                 await asyncio.wait(
                     waiters,
-                    timeout=self.settings.worker_poll_seconds,
+                    timeout=min(self.settings.worker_poll_seconds, self._next_poll_in()),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 for waiter in waiters:
@@ -81,17 +83,63 @@ class WorkerLoop:
         log.info("worker stopped", extra={"worker_id": self.worker_id})
 
     async def run_once(self) -> int:
-        """One cycle; returns how many jobs ran."""
+        """One cycle; returns how many jobs ran.
+
+        A cycle that finds nothing to do only reads: new periodic slots and the claim of
+        due jobs are written in one transaction, and only when there is something to
+        write (on SQLite every write transaction queues for the process's single writer).
+        """
         now = _now()
         await self._heartbeat(now)
-        await self._schedule_periodic(now)
+        slots = self._due_slots(now)
         async with self.db.transaction() as session:
+            if slots:
+                for task, slot, slot_start in slots:
+                    await store.enqueue(
+                        session,
+                        task.kind,
+                        {"slot": slot},
+                        run_at=slot_start,
+                        dedup_key=f"periodic:{task.name}:{slot}",
+                        max_attempts=1,
+                    )
             jobs = await store.claim(
                 session, self.worker_id, now, now + self.lease, self.settings.worker_batch_size
             )
+        for task, slot, _start in slots:
+            self._scheduled_slots[task.name] = slot
         for job in jobs:
             await self._run(job)
+        await self._run_pollers()
         return len(jobs)
+
+    def _next_poll_in(self) -> float:
+        """Seconds until the next poller is due (0 when one is due now)."""
+        now = time.monotonic()
+        waits = [
+            self._polled.get(p.name, now) + p.interval.total_seconds() - now
+            for p in self.registry.pollers
+        ]
+        return max(0.0, min(waits, default=self.settings.worker_poll_seconds))
+
+    async def _run_pollers(self) -> None:
+        timeout = self.lease.total_seconds() * 0.8
+        for poller in self.registry.pollers:
+            now = time.monotonic()
+            last = self._polled.get(poller.name)
+            if last is not None and now - last < poller.interval.total_seconds():
+                continue
+            self._polled[poller.name] = now
+            try:
+                async with self.db.transaction() as session:
+                    context = JobContext(session, 0, 1, self.db, self.settings, self.worker_id)
+                    await asyncio.wait_for(poller.handler(context, {}), timeout)
+            except Exception as exc:
+                log.warning(
+                    "poller failed",
+                    extra={"poller": poller.name, "error": str(exc)},
+                    exc_info=True,
+                )
 
     async def _heartbeat(self, now: datetime) -> None:
         if self._last_heartbeat and now - self._last_heartbeat < HEARTBEAT_EVERY:
@@ -100,23 +148,16 @@ class WorkerLoop:
             await store.heartbeat(session, self.worker_id, socket.gethostname(), os.getpid(), now)
         self._last_heartbeat = now
 
-    async def _schedule_periodic(self, now: datetime) -> None:
+    def _due_slots(self, now: datetime) -> list[tuple[PeriodicTask, int, datetime]]:
+        """The periodic tasks whose current slot this worker has not enqueued yet (one job
+        per slot across all replicas: the dedup key decides)."""
+        due = []
         for task in self.registry.periodic:
             seconds = task.interval.total_seconds()
             slot = int(now.timestamp() // seconds)
-            if self._scheduled_slots.get(task.name) == slot:
-                continue
-            slot_start = datetime.fromtimestamp(slot * seconds, UTC)
-            async with self.db.transaction() as session:
-                await store.enqueue(
-                    session,
-                    task.kind,
-                    {"slot": slot},
-                    run_at=slot_start,
-                    dedup_key=f"periodic:{task.name}:{slot}",
-                    max_attempts=1,
-                )
-            self._scheduled_slots[task.name] = slot
+            if self._scheduled_slots.get(task.name) != slot:
+                due.append((task, slot, datetime.fromtimestamp(slot * seconds, UTC)))
+        return due
 
     async def _run(self, job: store.ClaimedJob) -> None:
         handler = self.registry.handlers.get(job.kind)

@@ -35,10 +35,18 @@ class PeriodicTask:
     kind: str
 
 
+@dataclass(frozen=True)
+class Poller:
+    name: str
+    interval: timedelta
+    handler: JobHandler
+
+
 @dataclass
 class JobRegistry:
     handlers: dict[str, JobHandler] = field(default_factory=dict)
     periodic: list[PeriodicTask] = field(default_factory=list)
+    pollers: list[Poller] = field(default_factory=list)
 
     def register(self, kind: str, handler: JobHandler) -> None:
         if kind in self.handlers:
@@ -50,3 +58,15 @@ class JobRegistry:
         kind = f"periodic.{name}"
         self.register(kind, handler)
         self.periodic.append(PeriodicTask(name=name, interval=interval, kind=kind))
+
+    def poll(self, name: str, interval: timedelta, handler: JobHandler) -> None:
+        """Run `handler` every `interval` in every worker process, with no job row.
+
+        For handlers that find their own work through rows they lock (a cursor row
+        `FOR UPDATE`, due rows `SKIP LOCKED`), so that running in several replicas at once
+        is safe, and whose idle tick only reads: a tick then writes nothing at all (on
+        SQLite, a periodic job's row would cost two write transactions per tick). The
+        handler's `ctx.session` is a transaction of its own; `ctx.job_id` is 0."""
+        if any(p.name == name for p in self.pollers):
+            raise ValueError(f"a poller named {name!r} is already registered")
+        self.pollers.append(Poller(name=name, interval=interval, handler=handler))

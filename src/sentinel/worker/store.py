@@ -54,11 +54,16 @@ async def enqueue(
 async def claim(
     session: AsyncSession, worker_id: str, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedJob]:
-    """Lease up to `limit` due jobs, including ones whose previous lease expired."""
+    """Lease up to `limit` due jobs, including ones whose previous lease expired.
+
+    Looks before it leases: when nothing is due the transaction stays a read (on SQLite
+    an UPDATE that matches nothing still takes the single write lock)."""
     due = or_(
         and_(Job.status == "pending", Job.run_at <= now),
         and_(Job.status == "running", Job.lease_expires_at < now),
     )
+    if await session.scalar(select(Job.id).where(due).limit(1)) is None:
+        return []
     picked = (
         select(Job.id)
         .where(due)
