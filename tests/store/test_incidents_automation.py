@@ -133,3 +133,46 @@ async def test_policy_api_rejects_bad_input(
     ).status_code == 404
     assert (await client.get("/api/incident-policies")).status_code == 401
     assert (await client.get("/api/incident-policies", headers=admin_headers)).json()["items"] == []
+
+
+async def test_an_alert_storm_attaches_in_order_in_one_batch(
+    client: httpx.AsyncClient, db: Database, admin_headers: H, ingest_headers: H
+) -> None:
+    """Many alerts of one service arriving between two worker ticks attach to its open
+    incident together: each once, in the order they came, and an alert's resolve comes
+    after its link on the timeline."""
+    first = await client.post(
+        "/api/alerts", json=alert("payments", "5xx", "critical"), headers=ingest_headers
+    )
+    await _consume(db)
+    (inc,) = await _incidents(client, admin_headers)
+    storm = []
+    for i in range(30):
+        body = alert("payments", "latency", "medium", instance=f"i{i}")
+        storm.append((await client.post("/api/alerts", json=body, headers=ingest_headers)).json())
+    again = alert("payments", "latency", "medium", instance="i3")  # a repeat: same alert
+    assert (await client.post("/api/alerts", json=again, headers=ingest_headers)).status_code < 300
+    for a in storm[::10]:
+        r = await client.post(f"/api/alerts/{a['id']}/resolve", headers=admin_headers)
+        assert r.status_code == 200, r.text
+    assert await _consume(db) > 0
+    assert await _consume(db) == 0
+    (after,) = await _incidents(client, admin_headers)
+    assert after["id"] == inc["id"]
+    assert after["alert_ids"] == [first.json()["id"], *(a["id"] for a in storm)]
+    timeline = (
+        await client.get(f"/api/incidents/{inc['id']}/timeline", headers=admin_headers)
+    ).json()["items"]
+    ids = [e["id"] for e in timeline]
+    assert ids == sorted(ids)
+    messages = [e["message"] for e in timeline]
+    linked = [m for m in messages if " linked: " in m]
+    assert linked == [
+        m
+        for a in [first.json(), *storm]
+        for m in messages
+        if m.startswith(f"Alert {a['id']} ") and " linked: " in m
+    ]
+    for a in storm[::10]:
+        link = messages.index(next(m for m in linked if m.startswith(f"Alert {a['id']} ")))
+        assert messages.index(f"Alert {a['id']} resolved") > link

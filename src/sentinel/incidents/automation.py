@@ -10,7 +10,7 @@ alerting domain's documented event log (its docstring: "read this like a log").
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from itertools import groupby
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,15 +70,26 @@ async def policies(
 
 
 class _OpenSet:
-    """The open incidents, kept current while one batch creates and links."""
+    """The open incidents, kept current while one batch creates and links. It holds the
+    links of the batch's alerts and groups only: those are all its lookups ask about, and
+    an incident with thousands of alerts then costs a batch what the batch touches."""
 
-    def __init__(self, incidents: list[Incident], links: dict[int, list[Any]]) -> None:
+    def __init__(
+        self,
+        incidents: list[Incident],
+        alert_links: list[tuple[int, int]],
+        group_links: list[tuple[int, int]],
+    ) -> None:
         self.by_id = {i.id: i for i in incidents}
+        # What this batch put on each incident and has not written yet, in order: attached
+        # alerts and timeline entries, written together at the end of the batch (runs of
+        # alerts through service.link_alerts, of entries through timeline.add_entries).
+        self.unwritten: dict[int, list[Alert | timeline.NewEntry]] = {}
         self.refs = {
             i.id: policy.OpenIncident(
                 i.id,
-                frozenset(g for link in links.get(i.id, []) if (g := link.group_id) is not None),
-                frozenset(link.alert_id for link in links.get(i.id, [])),
+                frozenset(g for incident_id, g in group_links if incident_id == i.id),
+                frozenset(a for incident_id, a in alert_links if incident_id == i.id),
                 frozenset(i.affected_services),
                 i.started_at,
             )
@@ -97,6 +108,26 @@ class _OpenSet:
             ref.services | ({alert.service} if alert.service else set()),
             ref.opened_at,
         )
+
+    def attach(self, incident: Incident, alert: Alert, group_id: int | None) -> None:
+        self.unwritten.setdefault(incident.id, []).append(alert)
+        self.add(incident, alert, group_id)
+
+    def note(self, incident: Incident, entry: timeline.NewEntry) -> None:
+        self.unwritten.setdefault(incident.id, []).append(entry)
+
+    async def write(self, session: AsyncSession, now: datetime) -> None:
+        """Write what the batch attached and noted, incident by incident, in order."""
+        for incident_id, items in self.unwritten.items():
+            incident = self.by_id[incident_id]
+            for is_alert, run in groupby(items, key=lambda item: isinstance(item, Alert)):
+                if is_alert:
+                    alerts = [a for a in run if isinstance(a, Alert)]
+                    await service.link_alerts(session, incident, alerts, AUTHOR, now)
+                else:
+                    entries = [e for e in run if isinstance(e, timeline.NewEntry)]
+                    await timeline.add_entries(session, incident, entries)
+        self.unwritten = {}
 
     def with_alert(self, alert_id: int) -> list[Incident]:
         return [self.by_id[i] for i, ref in self.refs.items() if alert_id in ref.alert_ids]
@@ -155,9 +186,7 @@ async def _on_routed(
     window = timedelta(seconds=settings.attach_window_seconds)
     target = policy.attach_to(list(open_set.refs.values()), fact, window)
     if target is not None:
-        incident = open_set.by_id[target.incident_id]
-        await service.link_alert(session, incident, alert, AUTHOR, now)
-        open_set.add(incident, alert, event.group_id)
+        open_set.attach(open_set.by_id[target.incident_id], alert, event.group_id)
         return
     if alert.status == "resolved":
         return  # it is over already: nothing to open
@@ -210,16 +239,19 @@ async def _on_alert_change(
         return
     for incident in open_set.with_alert(event.alert_id):
         who = event.actor or "alerting"
-        await timeline.add_entry(
-            session,
+        open_set.note(
             incident,
-            "alert",
-            who,
-            f"Alert {event.alert_id} {event.kind}",
-            now,
-            alert_id=event.alert_id,
-            alert_event=event.kind,
-            event_at=event.at.isoformat(),
+            timeline.NewEntry(
+                "alert",
+                who,
+                f"Alert {event.alert_id} {event.kind}",
+                now,
+                {
+                    "alert_id": event.alert_id,
+                    "alert_event": event.kind,
+                    "event_at": event.at.isoformat(),
+                },
+            ),
         )
 
 
@@ -234,18 +266,22 @@ async def _on_notify(
     receiver = detail.get("receiver") or "the default receiver"
     channels = ", ".join(map(str, detail.get("channels") or [])) or "no channels"
     for incident in open_set.with_group(event.group_id):
-        await timeline.add_entry(
-            session,
+        open_set.note(
             incident,
-            "notification",
-            event.actor or "alerting",
-            f"Alert group {event.group_id} notified {receiver} ({channels}): "
-            f"{detail.get('decision', 'notify')}, {detail.get('open_alerts', '?')} open alerts",
-            now,
-            group_id=event.group_id,
-            receiver=detail.get("receiver"),
-            channels=detail.get("channels") or [],
-            event_at=event.at.isoformat(),
+            timeline.NewEntry(
+                "notification",
+                event.actor or "alerting",
+                f"Alert group {event.group_id} notified {receiver} ({channels}): "
+                f"{detail.get('decision', 'notify')}, {detail.get('open_alerts', '?')} open "
+                "alerts",
+                now,
+                {
+                    "group_id": event.group_id,
+                    "receiver": detail.get("receiver"),
+                    "channels": detail.get("channels") or [],
+                    "event_at": event.at.isoformat(),
+                },
+            ),
         )
 
 
@@ -261,8 +297,18 @@ async def consume_alert_events(
         return 0
     rules = await policies(session, settings)
     open_incidents = await store.open_incidents(session)
-    links = await store.linked_alerts(session, [i.id for i in open_incidents])
-    open_set = _OpenSet(open_incidents, links)
+    alert_ids = sorted({e.alert_id for e in rows if e.alert_id is not None})
+    group_ids = sorted({e.group_id for e in rows if e.group_id is not None})
+    alert_links, group_links = await store.links_touching(
+        session, [i.id for i in open_incidents], alert_ids, group_ids
+    )
+    open_set = _OpenSet(open_incidents, alert_links, group_links)
+    # The routed alerts in one query rather than one each: they stay in the session's
+    # identity map (held by this list until the batch ends), where get_alert finds them.
+    routed = [e.alert_id for e in rows if e.kind == "routed" and e.alert_id is not None]
+    _preloaded = (
+        (await session.scalars(select(Alert).where(Alert.id.in_(routed)))).all() if routed else []
+    )
     for event in rows:
         if event.kind == "routed":
             await _on_routed(session, event, rules, open_set, settings, now)
@@ -270,6 +316,7 @@ async def consume_alert_events(
             await _on_alert_change(session, event, open_set, now)
         elif event.kind == "notify":
             await _on_notify(session, event, open_set, now)
+    await open_set.write(session, now)
     cursor.last_id = rows[-1].id
     cursor.updated_at = now
     return len(rows)

@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.alerting import lifecycle as alert_lifecycle
-from sentinel.api.errors import NotFound
+from sentinel.alerting.models import Alert
 from sentinel.auth import service as auth_service
 from sentinel.incidents import timeline
 from sentinel.incidents.config import IncidentSettings
@@ -147,13 +146,17 @@ async def _earlier_pages(
     """The pages of newly linked groups since their alerts fired: they were usually sent
     before the incident opened, or before the alert joined it."""
     since: dict[tuple[int, int], datetime] = {}
+    ids = {link.alert_id for link in links if link.group_id is not None}
+    # One query for the batch (an alert storm links thousands of alerts).
+    fired_at: dict[int, datetime] = {}
+    if ids:
+        starts = select(Alert.id, Alert.starts_at).where(Alert.id.in_(ids))
+        fired_at = dict((await session.execute(starts)).tuples().all())
     for link in links:
         if link.group_id is None:
             continue
-        try:
-            fired = (await alert_lifecycle.get_alert(session, link.alert_id)).starts_at
-        except NotFound:
-            fired = link.linked_at  # deleted since: nothing older is known to be its
+        # A deleted alert: nothing older than the link is known to be its.
+        fired = fired_at.get(link.alert_id, link.linked_at)
         key = (link.group_id, link.incident_id)
         since[key] = min(fired, since.get(key, fired))
     if not since:

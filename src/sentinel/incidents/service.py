@@ -6,9 +6,11 @@ queues a live event that is published when (and only if) that transaction commit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import lifecycle as alert_lifecycle
@@ -24,7 +26,7 @@ from sentinel.incidents.lifecycle import (
 )
 from sentinel.incidents.models import Incident, IncidentAlert, IncidentParticipant, TimelineEntry
 from sentinel.incidents.policy import SEVERITIES, severity_rank
-from sentinel.incidents.timeline import add_entry
+from sentinel.incidents.timeline import NewEntry, add_entries, add_entry
 
 S = IncidentStatus
 
@@ -128,51 +130,90 @@ async def link_alert(
 ) -> bool:
     """Link an alert (idempotent); the alert's service joins the affected services, and a
     more severe alert raises the incident's severity (linked or re-fired)."""
-    exists = await session.scalar(
-        select(IncidentAlert.id).where(
-            IncidentAlert.incident_id == incident.id, IncidentAlert.alert_id == alert.id
+    return await link_alerts(session, incident, [alert], author, now) == 1
+
+
+async def link_alerts(
+    session: AsyncSession, incident: Incident, alerts: Sequence[Alert], author: str, now: datetime
+) -> int:
+    """link_alert for each alert in order, with one lookup and one flush for them all (an
+    alert storm attaches hundreds per batch); returns how many were newly linked."""
+    if not alerts:
+        return 0
+    already = set(
+        await session.scalars(
+            select(IncidentAlert.alert_id).where(
+                IncidentAlert.incident_id == incident.id,
+                IncidentAlert.alert_id.in_({a.id for a in alerts}),
+            )
         )
     )
-    if exists is not None:
-        await escalate(session, incident, alert, author, now)
-        return False
-    session.add(
-        IncidentAlert(
-            incident_id=incident.id,
-            alert_id=alert.id,
-            group_id=alert.group_id,
-            service=alert.service,
-            linked_by=author,
-            linked_at=now,
-        )
-    )
-    if alert.service and alert.service not in incident.affected_services:
-        incident.affected_services = [*incident.affected_services, alert.service]
-    incident.updated_at = now
-    await add_entry(
-        session,
-        incident,
+    linked = set(already)
+    links: list[dict[str, Any]] = []
+    entries: list[NewEntry] = []
+    for alert in alerts:
+        if alert.id not in linked:
+            linked.add(alert.id)
+            links.append(
+                {
+                    "incident_id": incident.id,
+                    "alert_id": alert.id,
+                    "group_id": alert.group_id,
+                    "service": alert.service,
+                    "linked_by": author,
+                    "linked_at": now,
+                }
+            )
+            if alert.service and alert.service not in incident.affected_services:
+                incident.affected_services = [*incident.affected_services, alert.service]
+            incident.updated_at = now
+            entries.append(_linked_entry(alert, author, now))
+        if _raises(incident, alert):  # its entry follows the ones before it
+            await _write_links(session, links, entries, incident)
+            links, entries = [], []
+            await escalate(session, incident, alert, author, now)
+    await _write_links(session, links, entries, incident)
+    return len(linked) - len(already)
+
+
+async def _write_links(
+    session: AsyncSession,
+    links: list[dict[str, Any]],
+    entries: list[NewEntry],
+    incident: Incident,
+) -> None:
+    if links:  # one executemany; the rows are not needed as objects here
+        await session.execute(insert(IncidentAlert), links)
+    await add_entries(session, incident, entries)
+
+
+def _linked_entry(alert: Alert, author: str, now: datetime) -> NewEntry:
+    return NewEntry(
         "alert",
         author,
         f"Alert {alert.id} linked: [{alert.severity}] {alert.alert_name} on "
         f"{alert.service or '-'}" + (f": {alert.title}" if alert.title else ""),
         now,
-        alert_id=alert.id,
-        severity=alert.severity,
-        service=alert.service,
-        group_id=alert.group_id,
+        {
+            "alert_id": alert.id,
+            "severity": alert.severity,
+            "service": alert.service,
+            "group_id": alert.group_id,
+        },
     )
-    await escalate(session, incident, alert, author, now)
-    return True
+
+
+def _raises(incident: Incident, alert: Alert) -> bool:
+    return alert.severity in SEVERITIES and severity_rank(alert.severity) < severity_rank(
+        incident.severity
+    )
 
 
 async def escalate(
     session: AsyncSession, incident: Incident, alert: Alert, author: str, now: datetime
 ) -> bool:
     """Raise the incident's severity to its alert's when the alert is more severe."""
-    if alert.severity not in SEVERITIES:
-        return False
-    if severity_rank(alert.severity) >= severity_rank(incident.severity):
+    if not _raises(incident, alert):
         return False
     before, incident.severity, incident.updated_at = incident.severity, alert.severity, now
     await add_entry(

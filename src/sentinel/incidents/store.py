@@ -51,6 +51,37 @@ async def linked_alerts(
     return out
 
 
+async def links_touching(
+    session: AsyncSession,
+    incident_ids: Sequence[int],
+    alert_ids: Sequence[int],
+    group_ids: Sequence[int],
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Which of these incidents hold which of these alerts, and which hold alerts of which
+    of these alert groups, as (incident_id, alert_id) and distinct (incident_id, group_id)
+    pairs: what a batch of alert events asks about, however many alerts the incidents
+    hold."""
+    by_alert: list[tuple[int, int]] = []
+    by_group: list[tuple[int, int]] = []
+    if incident_ids and alert_ids:
+        rows = await session.execute(
+            select(IncidentAlert.incident_id, IncidentAlert.alert_id).where(
+                IncidentAlert.incident_id.in_(incident_ids), IncidentAlert.alert_id.in_(alert_ids)
+            )
+        )
+        by_alert = [(i, a) for i, a in rows.all()]
+    if incident_ids and group_ids:
+        rows = await session.execute(
+            select(IncidentAlert.incident_id, IncidentAlert.group_id)
+            .where(
+                IncidentAlert.incident_id.in_(incident_ids), IncidentAlert.group_id.in_(group_ids)
+            )
+            .distinct()
+        )
+        by_group = [(i, g) for i, g in rows.all() if g is not None]
+    return by_alert, by_group
+
+
 async def open_incidents(session: AsyncSession) -> list[Incident]:
     stmt = select(Incident).where(Incident.status.in_([s.value for s in OPEN_STATUSES]))
     return list((await session.scalars(stmt.order_by(Incident.id))).all())

@@ -6,14 +6,17 @@ when, and only if, the transaction commits).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.incidents import events, schemas
 from sentinel.incidents.models import Incident, TimelineEntry
-from sentinel.storage.dialect import upsert_insert
+from sentinel.storage.dialect import dialect_name, upsert_insert
 
 
 async def add_entry(
@@ -33,6 +36,50 @@ async def add_entry(
     await session.flush()
     await _publish(session, incident, entry.id, at, kind, author, message)
     return entry
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    kind: str
+    author: str
+    message: str
+    at: datetime
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def add_entries(session: AsyncSession, incident: Incident, new: Sequence[NewEntry]) -> None:
+    """Append several entries in order (an alert storm links hundreds per batch) with one
+    INSERT, and queue their live events."""
+    if not new:
+        return
+    rows = [
+        {
+            "incident_id": incident.id,
+            "at": n.at,
+            "kind": n.kind,
+            "author": n.author,
+            "message": n.message,
+            "detail": n.detail,
+        }
+        for n in new
+    ]
+    if dialect_name(session) == "postgresql":
+        stmt = insert(TimelineEntry).returning(TimelineEntry.id, sort_by_parameter_order=True)
+        ids = list(await session.scalars(stmt, rows))
+    else:
+        # SQLite does not promise RETURNING's order, so SQLAlchemy would insert one row
+        # per statement to get the ids. One executemany instead; this transaction now
+        # holds the single write lock, so the incident's newest ids are these rows'.
+        await session.execute(insert(TimelineEntry), rows)
+        newest = await session.scalars(
+            select(TimelineEntry.id)
+            .where(TimelineEntry.incident_id == incident.id)
+            .order_by(TimelineEntry.id.desc())
+            .limit(len(rows))
+        )
+        ids = sorted(newest)
+    for entry_id, n in zip(ids, new, strict=True):
+        await _publish(session, incident, entry_id, n.at, n.kind, n.author, n.message)
 
 
 async def add_fact(
