@@ -305,6 +305,32 @@ async def test_retention_deletes_old_lines_and_their_index(
     assert len((await _search(client, admin_headers, query="disk"))["items"]) == 2
 
 
+async def test_retention_after_a_quiet_spell_still_indexes_new_lines(
+    client: httpx.AsyncClient,
+    ingest_headers: dict[str, str],
+    admin_headers: dict[str, str],
+    db: Database,
+    settings: Any,
+) -> None:
+    # Every line is past retention. New lines must still be indexed and searchable
+    # afterwards (on SQLite, deleting the newest row would hand its id out again, below
+    # the derive cursor).
+    old = time.time() - 10 * 86400
+    await _ingest(
+        client,
+        ingest_headers,
+        [record(f"quiet disk error {n}", timestamp=old + n) for n in range(3)],
+    )
+    await derive_now(db)
+    async with db.transaction() as session:
+        ctx = JobContext(session, 0, 1, db, settings)
+        await delete_before(ctx, time.time_ns() - 7 * 86400 * NS)
+    await _ingest(client, ingest_headers, [record("woken disk error")])
+    await derive_now(db)
+    found = _messages(await _search(client, admin_headers, query="woken"))
+    assert found == ["woken disk error"]
+
+
 async def test_read_endpoints_need_read_access(
     client: httpx.AsyncClient, ingest_headers: dict[str, str]
 ) -> None:

@@ -37,6 +37,16 @@ async def enforce_retention(ctx: JobContext, _payload: dict[str, Any]) -> None:
     await delete_before(ctx, time.time_ns() - int(keep.total_seconds() * 1e9))
 
 
+# SQLite gives a new row the table's highest id plus one. Were the newest line deleted (every
+# line past retention after a quiet spell), new lines would get ids the derive cursor has
+# already passed, and they would never be indexed or mined. So the newest line stays.
+DELETE_OLD = "DELETE FROM log_records WHERE id BETWEEN :low AND :high AND time_ns < :cutoff"
+DELETE_KEEPING_NEWEST = (
+    "DELETE FROM log_records WHERE id BETWEEN :low AND :high AND time_ns < :cutoff "
+    "AND id < (SELECT max(id) FROM log_records)"
+)
+
+
 async def delete_before(ctx: JobContext, cutoff_ns: int) -> int:
     deleted = 0
     sqlite = ctx.db.dialect == "sqlite"
@@ -64,14 +74,13 @@ async def delete_before(ctx: JobContext, cutoff_ns: int) -> int:
                     text(
                         "INSERT INTO log_fts(log_fts, rowid, body) SELECT 'delete', id, body "
                         "FROM log_records WHERE id BETWEEN :low AND :high AND time_ns < :cutoff "
-                        "AND id <= (SELECT coalesce(max(last_id), 0) FROM log_derive_cursor)"
+                        "AND id <= (SELECT coalesce(max(last_id), 0) FROM log_derive_cursor) "
+                        "AND id < (SELECT max(id) FROM log_records)"
                     ),
                     {"low": low, "high": high, "cutoff": cutoff_ns},
                 )
             result = await session.execute(
-                text(
-                    "DELETE FROM log_records WHERE id BETWEEN :low AND :high AND time_ns < :cutoff"
-                ),
+                text(DELETE_KEEPING_NEWEST if sqlite else DELETE_OLD),
                 {"low": low, "high": high, "cutoff": cutoff_ns},
             )
             deleted += int(result.rowcount or 0)  # type: ignore[attr-defined]
