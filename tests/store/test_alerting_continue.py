@@ -5,12 +5,10 @@ against real receivers on loopback; the worker's stages are driven with explicit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from sentinel.alerting.flush import flush_due_groups
@@ -25,20 +23,6 @@ from tests.store.test_oncall_engine import at, contact, notify_settings
 
 H = dict[str, str]
 LABELS = {"alertname": "PgDown", "job": "postgres", "cluster": "c1", "severity": "critical"}
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 async def two_routes(client: httpx.AsyncClient, admin: H, user: int, http: HttpReceiver) -> None:

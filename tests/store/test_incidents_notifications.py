@@ -4,12 +4,10 @@ the channel, the outcome and the latency."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from sentinel.config import Settings
 from sentinel.incidents.automation import consume_alert_events
@@ -24,13 +22,6 @@ from tests.store.test_oncall_engine import at, contact, fire
 
 H = dict[str, str]
 SETTINGS = IncidentSettings(gap_settle_seconds=0)
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 async def _consume(db: Database) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
@@ -37,20 +36,6 @@ CALLS = "/2010-04-01/Accounts/AC123/Calls.json"
 TOKEN = "twilio-token"
 SIGNING = "slack-signing-secret"
 INTERACTIONS = "/api/notify/slack/interactions"
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 async def post_form(

@@ -5,7 +5,7 @@ channel does not block the others, and a crash mid-step neither skips nor repeat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,20 +29,6 @@ from tests.api.test_oncall_api import make_user
 from tests.notify_receivers import HttpReceiver, SmtpReceiver, email_parts, html_buttons
 
 H = dict[str, str]
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def notify_settings(http: HttpReceiver, smtp: SmtpReceiver, **extra: Any) -> NotifySettings:

@@ -7,12 +7,10 @@ after the group fires and resolves anew."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select, update
 
 from sentinel.alerting import lifecycle
@@ -29,20 +27,6 @@ from tests.store.test_oncall_engine import at, contact, notify_settings
 H = dict[str, str]
 SMS = "/2010-04-01/Accounts/AC123/Messages.json"
 CALLS = "/2010-04-01/Accounts/AC123/Calls.json"
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 async def route_with_policy(
