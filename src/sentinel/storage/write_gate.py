@@ -76,7 +76,7 @@ class _Waiter:
 
 @dataclass
 class GateStats:
-    """What the gate has done since the process started (for /metrics and benchmarks)."""
+    """What the gate has done since the process started (tests and diagnostics read it)."""
 
     turns: int = 0  # write transactions that held the gate
     waited: int = 0  # of them, how many had to queue
