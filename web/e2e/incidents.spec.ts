@@ -35,14 +35,22 @@ interface IncidentJson {
 /** The demo's open incident: the failure's, with its alerts linked (not the one e2e/seed.ts
  * declares, which may have picked up alerts of its services too). */
 async function demoIncident(request: APIRequestContext, token: string): Promise<IncidentJson> {
-  const answer = await request.get(`${server().url}/api/incidents/active?limit=100`, { headers: { Authorization: `Bearer ${token}` } });
-  const { items } = (await answer.json()) as { items: IncidentJson[] };
-  // The failure's incident is about payments (opened by the policy from the payments alert,
-  // or by the demo itself); other specs may open incidents of their own meanwhile.
-  const incident = items.find(
-    (i) => i.alert_ids.length > 0 && i.title !== server().seeded.incidentTitle && /payments/i.test(i.title),
-  );
-  expect(incident, "the demo opened an incident from its alerts").toBeTruthy();
+  // The policy opens it from the payments alert in the worker, a moment after the demo ran:
+  // wait for it rather than assume it is there.
+  let incident: IncidentJson | undefined;
+  await expect
+    .poll(
+      async () => {
+        const answer = await request.get(`${server().url}/api/incidents/active?limit=100`, { headers: { Authorization: `Bearer ${token}` } });
+        const { items } = (await answer.json()) as { items: IncidentJson[] };
+        // The failure's incident is about payments (opened by the policy from the payments
+        // alert, or by the demo itself); other specs may open incidents of their own meanwhile.
+        incident = items.find((i) => i.alert_ids.length > 0 && i.title !== server().seeded.incidentTitle && /payments/i.test(i.title));
+        return incident !== undefined;
+      },
+      { message: "the demo opened an incident from its alerts", timeout: 30_000 },
+    )
+    .toBe(true);
   return incident!;
 }
 

@@ -33,12 +33,23 @@ export function ActionItems({ incidentId, canRespond }: { incidentId: number; ca
       void refreshIncident(queryClient, incidentId);
     },
   });
+  // The box shows the state asked for from the click on, until the lists have reloaded: the
+  // mutation's own pending state arrives a tick later, and in between React would put the
+  // controlled box back as it was.
+  const [asked, setAsked] = useState<{ itemId: number; status: Status } | null>(null);
   const update = useMutation({
     mutationFn: ({ itemId, status }: { itemId: number; status: Status }) =>
       call(api.PATCH("/api/incidents/{incident_id}/action-items/{item_id}", { params: { path: { incident_id: incidentId, item_id: itemId } }, body: { status } })),
-    // Wait for the lists to reload, so the box does not flip back in between.
-    onSettled: () => refreshIncident(queryClient, incidentId),
+    onSettled: async () => {
+      await refreshIncident(queryClient, incidentId);
+      setAsked(null);
+    },
   });
+  const toggle = (itemId: number, done: boolean) => {
+    const status: Status = done ? "done" : "open";
+    setAsked({ itemId, status });
+    update.mutate({ itemId, status });
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (title.trim()) add.mutate();
@@ -61,9 +72,9 @@ export function ActionItems({ incidentId, canRespond }: { incidentId: number; ca
               <label className="item-main">
                 <input
                   type="checkbox"
-                  checked={update.isPending && update.variables.itemId === item.id ? update.variables.status === "done" : item.status === "done"}
-                  disabled={!canRespond || update.isPending}
-                  onChange={(e) => update.mutate({ itemId: item.id, status: e.target.checked ? "done" : "open" })}
+                  checked={asked?.itemId === item.id ? asked.status === "done" : item.status === "done"}
+                  disabled={!canRespond || asked !== null}
+                  onChange={(e) => toggle(item.id, e.target.checked)}
                 />
                 <span className="item-title">{item.title}</span>
               </label>
