@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.slo import store
@@ -21,9 +20,8 @@ from sentinel.slo.evaluate import to_minute
 from sentinel.slo.models import Slo
 from sentinel.slo.spec import window_from_json
 from sentinel.slo.windows import window_bounds
-from sentinel.tracing.models import Span
+from sentinel.tracing.sli import good_total_by_minute
 
-NS_PER_MINUTE = 60_000_000_000
 PROMQL_CHUNK_MINUTES = 10_000  # under Prometheus' 11,000 points per series
 
 
@@ -48,26 +46,14 @@ def fetch_range(slo: Slo, now: datetime, settings: SloSettings) -> tuple[int, in
 async def span_buckets(
     session: AsyncSession, params: dict[str, Any], service: str, source: str, r: tuple[int, int]
 ) -> dict[int, tuple[float, float]]:
-    """Good/total per minute from stored spans, through the (service, [name,] start)
-    index. Spans rather than the per-minute rollups: the spans table is deduplicated by
-    (trace id, span id), while a rollup counts a re-sent batch twice."""
-    svc = params.get("service") or service
-    op = params.get("operation")
-    if source == "span_ratio":
-        good = case((Span.is_error.is_(False), 1), else_=0)
-    else:
-        limit_ns = int(float(params["threshold_ms"]) * 1_000_000)
-        good = case((Span.duration_ns <= limit_ns, 1), else_=0)
-    minute = Span.start_ns // NS_PER_MINUTE
-    stmt = select(minute, func.sum(good), func.count()).where(
-        Span.service == svc,
-        Span.start_ns >= r[0] * NS_PER_MINUTE,
-        Span.start_ns < r[1] * NS_PER_MINUTE,
+    """Good/total per minute from stored spans: non-error spans (span_ratio) or spans
+    under the latency threshold."""
+    threshold_ns = (
+        None if source == "span_ratio" else int(float(params["threshold_ms"]) * 1_000_000)
     )
-    if op:
-        stmt = stmt.where(Span.name == op)
-    rows = await session.execute(stmt.group_by(minute))
-    return {int(m): (float(g or 0), float(t or 0)) for m, g, t in rows}
+    return await good_total_by_minute(
+        session, params.get("service") or service, params.get("operation"), r, threshold_ns
+    )
 
 
 async def _query_range(
