@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
-from sentinel.alerting import insights, lifecycle
+from sentinel.alerting import insights, lifecycle, store
 from sentinel.alerting.gate import ingest_batch
 from sentinel.alerting.insight_schemas import AlertStatisticsOut, FatigueReportOut
 from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertOccurrence
@@ -28,7 +28,6 @@ from sentinel.alerting.severity import OPEN_STATUSES, RANK, AlertStatus, Severit
 from sentinel.api.deps import Ingester, Reader, Responder, SessionDep
 from sentinel.api.errors import NotFound
 from sentinel.api.pagination import Page, PageParams, paginate
-from sentinel.ingest.alertmanager import views
 
 router = APIRouter(prefix="/api/alerts", tags=["alerting"])
 Days = Annotated[int, Query(ge=1, le=365, description="Window in days.")]
@@ -177,9 +176,8 @@ async def grouped_alerts(_: Reader, session: SessionDep) -> GroupedAlertsOut:
     """The open alerts as they page: every group holding one (an alert that took
     `continue` routes is in each of their groups), most severe first, then newest; each
     group's alerts most severe first, then newest."""
-    alerts = await views.open_alerts(session)
-    member = await views.memberships(session, alerts)
-    groups = await views.groups_by_id(session, {g for ids in member.values() for g in ids})
+    current = await store.open_alerts(session)
+    alerts, member, groups = current.alerts, current.memberships, current.groups
     held: dict[int, list[Alert]] = {}
     ungrouped: list[Alert] = []
     for alert in alerts:

@@ -16,6 +16,7 @@ from sentinel.alerting import muting
 from sentinel.alerting.matchers import Matcher, parse_matchers
 from sentinel.alerting.models import (
     Alert,
+    AlertGroup,
     AlertGroupMember,
     AlertRoute,
     InhibitionRule,
@@ -61,6 +62,33 @@ async def memberships(session: AsyncSession, alert_ids: Sequence[int]) -> dict[i
         for alert_id, group_id in rows:
             out[alert_id].append(group_id)
     return out
+
+
+MAX_OPEN_ALERTS = 10_000
+
+
+@dataclass(frozen=True)
+class OpenAlerts:
+    """The open alerts (oldest first, at most MAX_OPEN_ALERTS), the groups each is in
+    (route order, primary first) and those groups by id."""
+
+    alerts: list[Alert]
+    memberships: dict[int, list[int]]
+    groups: dict[int, AlertGroup]
+
+
+async def open_alerts(session: AsyncSession) -> OpenAlerts:
+    stmt = select(Alert).where(Alert.status.in_(OPEN_STATUSES)).order_by(Alert.id)
+    alerts = list((await session.scalars(stmt.limit(MAX_OPEN_ALERTS))).all())
+    member = await memberships(session, [a.id for a in alerts])
+    ids = sorted({g for group_ids in member.values() for g in group_ids})
+    groups: dict[int, AlertGroup] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = await session.scalars(
+            select(AlertGroup).where(AlertGroup.id.in_(ids[start : start + _CHUNK]))
+        )
+        groups.update((g.id, g) for g in rows.all())
+    return OpenAlerts(alerts, member, groups)
 
 
 async def leave_groups(session: AsyncSession, alert_ids: Sequence[int]) -> None:

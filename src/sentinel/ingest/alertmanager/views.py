@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import store
 from sentinel.alerting.matchers import Matcher, matches_all
 from sentinel.alerting.models import Alert, AlertGroup
-from sentinel.alerting.severity import OPEN_STATUSES, AlertStatus
+from sentinel.alerting.severity import AlertStatus
 from sentinel.ingest.alertmanager.wire import iso
 
-MAX_ALERTS = 10_000
 DEFAULT_RECEIVER = "default"
 
 
@@ -115,23 +113,6 @@ def gettable_alert(alert: Alert, receivers: Sequence[str], clock: Clock) -> dict
     return out
 
 
-async def open_alerts(session: AsyncSession) -> list[Alert]:
-    stmt = select(Alert).where(Alert.status.in_(OPEN_STATUSES)).order_by(Alert.id)
-    return list((await session.scalars(stmt.limit(MAX_ALERTS))).all())
-
-
-async def memberships(session: AsyncSession, alerts: Sequence[Alert]) -> dict[int, list[int]]:
-    """The groups each open alert is in now, in route order (its primary group first)."""
-    return await store.memberships(session, [a.id for a in alerts])
-
-
-async def groups_by_id(session: AsyncSession, ids: set[int]) -> dict[int, AlertGroup]:
-    if not ids:
-        return {}
-    rows = await session.scalars(select(AlertGroup).where(AlertGroup.id.in_(sorted(ids))))
-    return {g.id: g for g in rows.all()}
-
-
 def _receivers(
     group_ids: list[int], groups: dict[int, AlertGroup], only: re.Pattern[str] | None = None
 ) -> list[str]:
@@ -145,9 +126,8 @@ async def alerts_view(
     session: AsyncSession, filters: Filters, clock: Clock
 ) -> list[dict[str, Any]]:
     """GET /api/v2/alerts: open alerts, sorted by fingerprint as Alertmanager does."""
-    alerts = await open_alerts(session)
-    member = await memberships(session, alerts)
-    groups = await groups_by_id(session, {g for ids in member.values() for g in ids})
+    current = await store.open_alerts(session)
+    alerts, member, groups = current.alerts, current.memberships, current.groups
     out = []
     for alert in sorted(alerts, key=lambda a: a.fingerprint):
         receivers = _receivers(member[alert.id], groups)
@@ -164,9 +144,8 @@ async def groups_view(
     """GET /api/v2/alerts/groups: every group holding an open alert that passes the
     filters, as {labels, receiver: {name}, alerts: [gettableAlert]}; groups whose
     receiver does not match the regex, or with no alert left, are left out."""
-    alerts = await open_alerts(session)
-    member = await memberships(session, alerts)
-    groups = await groups_by_id(session, {g for ids in member.values() for g in ids})
+    current = await store.open_alerts(session)
+    alerts, member, groups = current.alerts, current.memberships, current.groups
     held: dict[int, list[Alert]] = {}
     for alert in alerts:
         for group_id in member[alert.id]:
