@@ -15,6 +15,7 @@ def load_all_models() -> MetaData:
     from sentinel.notify import models as _notify  # noqa: F401
     from sentinel.oncall import models as _oncall  # noqa: F401
     from sentinel.slo import models as _slo  # noqa: F401
+    from sentinel.tracing import indexes as _tracing_indexes  # noqa: F401
     from sentinel.tracing import models as _tracing  # noqa: F401
     from sentinel.worker import models as _worker  # noqa: F401
 

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.storage.dialect import dialect_name
-from sentinel.tracing import filters
+from sentinel.tracing import filters, longest
 from sentinel.tracing.models import EdgeRollup, OperationRollup, Span, SpanResource
 
 SortKey = Literal["start", "duration"]
@@ -36,6 +36,12 @@ def span_conditions(query: SpanQuery, dialect: str) -> list[Any]:
         where.append(Span.service == query.service)
     if query.operation:
         where.append(Span.name == query.operation)
+    return where + span_filters(query, dialect)
+
+
+def span_filters(query: SpanQuery, dialect: str) -> list[Any]:
+    """The conditions other than time, service and operation."""
+    where: list[Any] = []
     if query.min_duration_ns is not None:
         where.append(Span.duration_ns >= query.min_duration_ns)
     if query.max_duration_ns is not None:
@@ -58,8 +64,25 @@ async def search_trace_ids(
 ) -> list[tuple[str, int]]:
     """Trace ids with a matching span, best first by (sort value desc, trace id), each with
     its best matching sort value; strictly after the `after` cursor."""
+    if sort == "duration":
+        dialect = dialect_name(session)
+
+        async def best_of(trace_ids: list[str]) -> dict[str, int]:
+            return await _best_values(session, query, sort, trace_ids)
+
+        return await longest.longest_first(
+            session,
+            query.service,
+            query.operation,
+            query.start_ns,
+            query.end_ns,
+            span_filters(query, dialect),
+            limit,
+            after,
+            best_of,
+        )
     where = span_conditions(query, dialect_name(session))
-    key = Span.start_ns if sort == "start" else Span.duration_ns
+    key = Span.start_ns
     if after is not None:
         where.append(or_(key < after[0], and_(key == after[0], Span.trace_id > after[1])))
     found: dict[str, int] = {}
@@ -108,13 +131,15 @@ async def _best_values(
     session: AsyncSession, query: SpanQuery, sort: SortKey, trace_ids: list[str]
 ) -> dict[str, int]:
     key = Span.start_ns if sort == "start" else Span.duration_ns
-    where = span_conditions(query, dialect_name(session))
+    # The conditions are evaluated per span of these traces (found through the trace id
+    # index), never as a WHERE: a planner would read the window through the time index.
+    matching = and_(*span_conditions(query, dialect_name(session)))
     stmt = (
-        select(Span.trace_id, func.max(key))
-        .where(*where, Span.trace_id.in_(trace_ids))
+        select(Span.trace_id, func.max(case((matching, key))))
+        .where(Span.trace_id.in_(trace_ids))
         .group_by(Span.trace_id)
     )
-    return {t: int(v) for t, v in (await session.execute(stmt)).all()}
+    return {t: int(v) for t, v in (await session.execute(stmt)).all() if v is not None}
 
 
 _SUMMARY_COLUMNS = (
