@@ -74,7 +74,10 @@ class IncidentAlert(Base):
     """An alert linked to an incident; group and service are copied for the attach rule."""
 
     __tablename__ = "incident_alerts"
-    __table_args__ = (UniqueConstraint("incident_id", "alert_id"),)
+    # The incident worker follows this table by id (notifications.LINKS_CURSOR). Deleting
+    # an incident or merging one deletes links; without AUTOINCREMENT SQLite would give
+    # the next link a deleted newest link's id, below the cursor (migration 0013).
+    __table_args__ = (UniqueConstraint("incident_id", "alert_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(
@@ -99,6 +102,9 @@ class TimelineEntry(Base):
         Index(
             "uq_incident_timeline_incident_id_dedup_key", "incident_id", "dedup_key", unique=True
         ),
+        # SSE clients resume after Last-Event-ID (an entry id): ids are never handed out
+        # again after an incident (or a merged duplicate entry) is deleted.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
