@@ -6,11 +6,12 @@ import time
 from datetime import timedelta
 
 import httpx
+import orjson
 from sqlalchemy import func, select
 
 from sentinel.storage.engine import Database
 from sentinel.tracing import sketch
-from sentinel.tracing.models import EdgeRollup, OperationRollup, Span
+from sentinel.tracing.models import EdgeRollup, OperationRollup, Span, SpanResource
 from sentinel.tracing.tasks import compact_rollups, enforce_retention
 from tests.tracing_samples import otlp_json_trace
 
@@ -20,6 +21,12 @@ HOUR_NS = 3600 * 10**9
 async def count(db: Database, model: type) -> int:
     async with db.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def resources(db: Database) -> list[dict[str, str]]:
+    async with db.transaction() as session:
+        stored = (await session.scalars(select(SpanResource.attributes))).all()
+    return [orjson.loads(attributes) for attributes in stored]
 
 
 async def test_retention_deletes_old_spans_and_rollups_only(
@@ -40,6 +47,33 @@ async def test_retention_deletes_old_spans_and_rollups_only(
     assert traces == {"b" * 32}
     assert minutes == {(now - HOUR_NS) // 60_000_000_000}
     assert await count(db, EdgeRollup) == 2  # the fresh trace's two edges
+
+
+async def test_retention_deletes_resources_only_expired_spans_used(
+    client: httpx.AsyncClient,
+    ingest_headers: dict[str, str],
+    admin_headers: dict[str, str],
+    db: Database,
+) -> None:
+    """frontend on web-0 sent only the expired trace; checkout sent both traces."""
+    now = time.time_ns()
+    old = otlp_json_trace("a" * 32, now - 10 * 24 * HOUR_NS)
+    old["resourceSpans"][0]["resource"]["attributes"][1]["value"]["stringValue"] = "web-0"
+    for document in (old, otlp_json_trace("b" * 32, now - HOUR_NS)):
+        response = await client.post("/v1/traces", json=document, headers=ingest_headers)
+        assert response.status_code == 200
+    assert len(await resources(db)) == 3
+    async with db.transaction() as session:
+        await enforce_retention(session, timedelta(days=7), now)
+    assert sorted(await resources(db), key=str) == [
+        {"service.name": "checkout"},
+        {"host.name": "web-1", "service.name": "frontend"},
+    ]
+    trace = (await client.get(f"/api/tracing/traces/{'b' * 32}", headers=admin_headers)).json()
+    (root,) = trace["roots"]
+    assert root["resource"] == {"service.name": "frontend", "host.name": "web-1"}
+    server_span = root["children"][0]["children"][0]
+    assert server_span["resource"] == {"service.name": "checkout"}
 
 
 async def test_compaction_folds_partial_rows_without_changing_statistics(

@@ -16,7 +16,9 @@ async def store_spans(db: Database, runtime: TracingRuntime, batch: SpanBatch) -
     """
     if not batch.rows:
         return
+    # Grouped before the transaction; the writer regroups only when it drops spans that
+    # were already stored or repeated, and hands back what it counted.
     groups = rollup.group_operations(batch.rows)
     async with runtime.admission.writing(), db.write_transaction() as session:
-        await writer.write_batch(session, batch, groups)
+        groups = await writer.write_batch(session, batch, groups)
     runtime.red.observe(groups)

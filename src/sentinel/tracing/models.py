@@ -18,15 +18,21 @@ class SpanResource(Base):
     """A resource + instrumentation scope, stored once and shared by every span it sent.
 
     The id is a 63-bit hash of the content, so ingest can name it without a round trip.
+    `last_seen_ns` is the newest span start stored with it, give or take the writer's
+    LAST_SEEN_STEP_NS, so retention can delete resources whose spans have all expired
+    without looking for spans that use them.
     """
 
     __tablename__ = "span_resources"
+    # Retention deletes by it.
+    __table_args__ = (Index("ix_span_resources_last_seen", "last_seen_ns"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     service: Mapped[str] = mapped_column(String(255))
     attributes: Mapped[str] = mapped_column(Text)  # JSON object of resource attributes
     scope_name: Mapped[str] = mapped_column(String(255), default="")
     scope_version: Mapped[str] = mapped_column(String(100), default="")
+    last_seen_ns: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Span(Base):

@@ -1,8 +1,10 @@
 """Per-minute rollups of a span batch: per service+operation and per service-graph edge. Pure.
 
-Edges pair a parent span with a child span in another service. The pair is counted once,
-when its second span arrives: in the same batch, or against spans already stored (the
-caller looks those up before inserting the batch).
+Every span counts once: a span already stored (a retried export) or repeated inside the
+batch is dropped before counting (`first_copies`). Edges pair a parent span with a child
+span in another service. The pair is counted once, when its second span arrives: in the
+same batch, or against spans already stored (the caller looks up the stored spans of the
+batch's traces before inserting the batch).
 """
 
 from __future__ import annotations
@@ -74,6 +76,34 @@ def operation_rollups(groups: OperationGroups) -> list[OperationRollupRow]:
          sketch.encode_values(durations))
         for (minute, service, name), (durations, errors) in groups.items()
     ]  # fmt: skip
+
+
+def first_copies(rows: list[SpanRow], stored: set[tuple[str, str]]) -> list[SpanRow]:
+    """The rows whose (trace id, span id) is not in `stored`, each span once (its first
+    copy, the one INSERT OR IGNORE keeps). `rows` itself when nothing is dropped."""
+    seen = set(stored)
+    fresh = []
+    for row in rows:
+        key = (row[TRACE_ID], row[SPAN_ID])
+        if key not in seen:
+            seen.add(key)
+            fresh.append(row)
+    return rows if len(fresh) == len(rows) else fresh
+
+
+def stored_ends(
+    stored: Iterable[StoredSpan], parents: set[tuple[str, str]], exits: set[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], StoredSpan], list[StoredSpan]]:
+    """From the stored spans of a batch's traces: the parents it looks up (by trace id and
+    span id) and the children of its exit spans (`parents_to_look_up`, `exits_to_look_up`)."""
+    found_parents: dict[tuple[str, str], StoredSpan] = {}
+    found_children: list[StoredSpan] = []
+    for span in stored:
+        if parents and (span.trace_id, span.span_id) in parents:
+            found_parents[(span.trace_id, span.span_id)] = span
+        if exits and span.parent_span_id and (span.trace_id, span.parent_span_id) in exits:
+            found_children.append(span)
+    return found_parents, found_children
 
 
 def parents_to_look_up(rows: list[SpanRow]) -> set[tuple[str, str]]:

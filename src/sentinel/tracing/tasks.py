@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.timeutil import parse_duration
 from sentinel.tracing.compaction import fold
-from sentinel.tracing.models import EdgeRollup, OperationRollup, Span
+from sentinel.tracing.models import EdgeRollup, OperationRollup, Span, SpanResource
 from sentinel.tracing.rollup import NS_PER_MINUTE
+from sentinel.tracing.writer import LAST_SEEN_STEP_NS
 from sentinel.worker.registry import JobContext, JobRegistry
 
 # Bounded work per run keeps each transaction short; the next run continues.
@@ -23,13 +24,19 @@ OPEN_MINUTES = 2
 
 
 async def enforce_retention(session: AsyncSession, retention: timedelta, now_ns: int) -> int:
-    """Delete spans that started before now - retention, and rollups of those minutes.
-    Returns how many spans were deleted (at most DELETE_BATCH per call)."""
+    """Delete spans that started before now - retention, rollups of those minutes, and
+    resources no remaining span uses. Returns how many spans were deleted (at most
+    DELETE_BATCH per call)."""
     cutoff_ns = now_ns - int(retention.total_seconds() * 1e9)
     doomed = select(Span.id).where(Span.start_ns < cutoff_ns).limit(DELETE_BATCH)
     ids = list((await session.scalars(doomed)).all())
     if ids:
         await session.execute(delete(Span).where(Span.id.in_(ids)))
+    if len(ids) < DELETE_BATCH:
+        # Every span older than the cutoff is gone, and a resource last seen a step
+        # before it has no newer span (writer.LAST_SEEN_STEP_NS): nothing uses it.
+        floor_ns = cutoff_ns - LAST_SEEN_STEP_NS
+        await session.execute(delete(SpanResource).where(SpanResource.last_seen_ns < floor_ns))
     cutoff_minute = cutoff_ns // NS_PER_MINUTE
     await session.execute(delete(OperationRollup).where(OperationRollup.minute < cutoff_minute))
     await session.execute(delete(EdgeRollup).where(EdgeRollup.minute < cutoff_minute))

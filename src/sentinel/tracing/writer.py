@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.tracing import rollup
 from sentinel.tracing.models import Span, SpanResource
-from sentinel.tracing.records import SPAN_COLUMNS, SpanBatch
+from sentinel.tracing.records import SPAN_COLUMNS, START, TRACE_ID, SpanBatch
 
 _LOOKUP_CHUNK = 500
+# A resource's `last_seen_ns` trails the newest span start stored with it by less than
+# this (retention keeps resources seen within it of the cutoff; see tasks.py).
+LAST_SEEN_STEP_NS = 3600 * 10**9
 
 
 def _insert_sql(table: str, columns: Iterable[str], postgres: bool, ignore: bool) -> str:
@@ -62,28 +65,12 @@ async def _executemany(session: AsyncSession, key: str, rows: list[Any]) -> None
     await driver.executemany(_SQL[(key, postgres)], rows)
 
 
-async def _stored_parents(
-    session: AsyncSession, wanted: set[tuple[str, str]]
-) -> dict[tuple[str, str], rollup.StoredSpan]:
-    found: dict[tuple[str, str], rollup.StoredSpan] = {}
-    traces = sorted({t for t, _ in wanted})
-    for i in range(0, len(traces), _LOOKUP_CHUNK):
-        for s in await _lookup(session, Span.trace_id.in_(traces[i : i + _LOOKUP_CHUNK])):
-            if (s.trace_id, s.span_id) in wanted:
-                found[(s.trace_id, s.span_id)] = s
-    return found
-
-
-async def _stored_children(
-    session: AsyncSession, exits: set[tuple[str, str]]
-) -> list[rollup.StoredSpan]:
+async def _stored_spans(session: AsyncSession, traces: list[str]) -> list[rollup.StoredSpan]:
+    """The stored spans of these traces: one indexed lookup per chunk of trace ids, which
+    serves both duplicate detection and edge pairing."""
     found: list[rollup.StoredSpan] = []
-    traces = sorted({t for t, _ in exits})
     for i in range(0, len(traces), _LOOKUP_CHUNK):
-        chunk = traces[i : i + _LOOKUP_CHUNK]
-        for s in await _lookup(session, Span.trace_id.in_(chunk), Span.parent_span_id != ""):
-            if (s.trace_id, s.parent_span_id) in exits:
-                found.append(s)
+        found += await _lookup(session, Span.trace_id.in_(traces[i : i + _LOOKUP_CHUNK]))
     return found
 
 
@@ -105,13 +92,15 @@ def _trace_lock_key(trace_id: str) -> int:
     return int.from_bytes(bytes.fromhex(trace_id[:16]), "big", signed=True)
 
 
-async def _lock_traces(session: AsyncSession, trace_ids: set[str]) -> None:
-    """PostgreSQL: hold a transaction lock per trace that needs cross-batch edge pairing.
+async def _lock_traces(session: AsyncSession, trace_ids: Iterable[str]) -> None:
+    """PostgreSQL: hold a transaction lock per trace of the batch.
 
     Two batches holding the two ends of a call both look for the other end; without the
     lock each could look before the other commits and the call would never be counted.
-    With it the second waits for the first to commit, then sees its spans (READ
-    COMMITTED: each statement sees what was committed before it started). Keys are taken
+    Two batches holding the same span (a retried export racing the original) would each
+    find it unstored and count it. With the lock the second waits for the first to
+    commit, then sees its spans (READ COMMITTED: each statement sees what was committed
+    before it started). Keys are taken
     in sorted order, so batches cannot deadlock on each other. SQLite needs none of this:
     it writes one transaction at a time (storage/write_gate.py).
     """
@@ -125,13 +114,29 @@ async def _lock_traces(session: AsyncSession, trace_ids: set[str]) -> None:
     )
 
 
-async def write_batch(
-    session: AsyncSession, batch: SpanBatch, groups: rollup.OperationGroups
-) -> None:
-    """Store a decoded batch and its rollups (`groups` of its rows) in the session's
-    transaction."""
-    if not batch.rows:
-        return
+async def _upsert_resources(session: AsyncSession, batch: SpanBatch, newest_ns: int) -> None:
+    """Store the batch's new resources and move `last_seen_ns` of known ones forward.
+
+    `last_seen_ns` only moves when it is LAST_SEEN_STEP_NS behind, so a resource's row is
+    written (and, on PostgreSQL, row-locked until commit) about once per step, not by
+    every batch. Rows are written in id order, so concurrent batches cannot deadlock on
+    them. The update comes before the insert: it waits for a retention run deleting the
+    row, and the insert then puts the row back.
+    """
+    ids = sorted(batch.resources)
+    floor = newest_ns - LAST_SEEN_STEP_NS
+    behind = select(SpanResource.id).where(
+        SpanResource.id.in_(ids), SpanResource.last_seen_ns < floor
+    )
+    stale = sorted((await session.scalars(behind)).all())
+    if stale:
+        await session.execute(
+            text(
+                "UPDATE span_resources SET last_seen_ns = :newest "
+                "WHERE id = :id AND last_seen_ns < :floor"
+            ),
+            [{"id": rid, "newest": newest_ns, "floor": floor} for rid in stale],
+        )
     resources = [
         {
             "id": r.id,
@@ -139,20 +144,39 @@ async def write_batch(
             "attributes": r.attributes,
             "scope_name": r.scope_name[:255],
             "scope_version": r.scope_version[:100],
+            "last_seen_ns": newest_ns,
         }
-        for r in batch.resources.values()
+        for r in (batch.resources[rid] for rid in ids)
     ]
-    # The first statement goes through SQLAlchemy so that its transaction is open
-    # before the driver-level inserts join it.
-    insert = upsert_insert(session, SpanResource).on_conflict_do_nothing()
-    await session.execute(insert, resources)
+    await session.execute(upsert_insert(session, SpanResource).on_conflict_do_nothing(), resources)
+
+
+async def write_batch(
+    session: AsyncSession, batch: SpanBatch, groups: rollup.OperationGroups
+) -> rollup.OperationGroups:
+    """Store a decoded batch and its rollups in the session's transaction; `groups` are
+    its rows' (`rollup.group_operations`). Spans already stored, or repeated in the batch,
+    are stored and counted once; returns the groups actually counted."""
     rows = batch.rows
-    parents = rollup.parents_to_look_up(rows)
-    exits = rollup.exits_to_look_up(rows)
-    if (parents or exits) and dialect_name(session) == "postgresql":
-        await _lock_traces(session, {t for t, _ in parents | exits})
-    stored_parents = await _stored_parents(session, parents) if parents else {}
-    stored_children = await _stored_children(session, exits) if exits else []
-    await _executemany(session, "spans", rows)
+    if not rows:
+        return {}
+    # The resource statements go through SQLAlchemy so that the transaction is open
+    # before the driver-level inserts join it.
+    await _upsert_resources(session, batch, max(row[START] for row in rows))
+    traces = sorted({row[TRACE_ID] for row in rows})
+    if dialect_name(session) == "postgresql":
+        await _lock_traces(session, traces)
+    stored = await _stored_spans(session, traces)
+    fresh = rollup.first_copies(rows, {(s.trace_id, s.span_id) for s in stored})
+    if fresh is not rows:
+        groups = rollup.group_operations(fresh)
+    if not fresh:
+        return groups
+    parents = rollup.parents_to_look_up(fresh)
+    exits = rollup.exits_to_look_up(fresh)
+    stored_parents, stored_children = rollup.stored_ends(stored, parents, exits)
+    await _executemany(session, "spans", fresh)
     await _executemany(session, "ops", rollup.operation_rollups(groups))
-    await _executemany(session, "edges", rollup.edge_rollups(rows, stored_parents, stored_children))
+    edges = rollup.edge_rollups(fresh, stored_parents, stored_children)
+    await _executemany(session, "edges", edges)
+    return groups
