@@ -70,7 +70,7 @@ def sqlite_ceiling(batch: int, rounds: int) -> tuple[float, float]:
     from sentinel.ingest.otlp.traces import decode_protobuf
     from sentinel.storage.base import Base
     from sentinel.tracing import models
-    from sentinel.tracing.indexes import HOUR_EXPRESSION, HOUR_INDEX
+    from sentinel.tracing.indexes import MINUTE_EXPRESSION, MINUTE_INDEX
     from sentinel.tracing.writer import _SQL
 
     now_ns = time.time_ns()
@@ -87,7 +87,9 @@ def sqlite_ceiling(batch: int, rounds: int) -> tuple[float, float]:
     engine.dispose()
     conn = sqlite3.connect(path, isolation_level=None)
     # The expression index a migration adds (the models cannot describe it).
-    conn.execute(f"CREATE INDEX {HOUR_INDEX} ON spans (service, {HOUR_EXPRESSION}, duration_ns)")
+    conn.execute(
+        f"CREATE INDEX {MINUTE_INDEX} ON spans (service, {MINUTE_EXPRESSION}, duration_ns)"
+    )
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
         conn.execute(f"PRAGMA {pragma}")
     started = time.perf_counter()

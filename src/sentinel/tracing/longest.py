@@ -1,12 +1,16 @@
 """Trace search sorted by duration, longest first, without reading the whole window.
 
-The index `ix_spans_service_hour_duration` (see indexes.py) orders each service's spans
-of one clock hour by duration.
-A search reads, per service and hour of the window, only the longest spans that match
-(`LIMIT`), and merges those streams; the first span of a trace in the merged order is its
-best one. An hour that the window cuts through (an edge hour holding spans outside the
-window) is read through the time index instead: it costs at most that hour's spans of the
-service. So the work grows with services x hours, not with the spans in the window.
+The index `ix_spans_service_minute_duration` (see indexes.py) orders each service's
+spans of one clock minute by duration. A search first asks, in one statement, for the
+longest span of the service in every minute of the window (one index seek per minute),
+then opens minutes best bound first and reads only their longest matching spans
+(`LIMIT`), until no unopened minute can beat what it has: a threshold merge. The minutes
+at the window's edges are read through the time index (at most a minute of spans each).
+So the work is one seek per service and minute plus a few short reads, not the spans in
+the window.
+
+Minutes, not hours: an ingest batch falls in a few minutes, so the index pages it
+touches stay few and hot (an index by hour and duration cost a third of ingest).
 
 Stores never commit.
 """
@@ -14,32 +18,31 @@ Stores never commit.
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, func, literal_column, or_, select
+from sqlalchemy import BigInteger, and_, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.tracing.indexes import HOUR_NS
+from sentinel.tracing.indexes import MINUTE_EXPRESSION, MINUTE_NS
 from sentinel.tracing.models import Span
 
-# The index's expression (indexes.HOUR_EXPRESSION), qualified.
-_HOUR = literal_column(f"({Span.__tablename__}.start_ns / {HOUR_NS})", BigInteger())
+# The index's expression, qualified; the constant is inlined, never a bound parameter.
+_MINUTE = literal_column(f"({Span.__tablename__}.{MINUTE_EXPRESSION[1:]}", BigInteger())
 _MAX_SCANNED = 200_000  # a search stops after this many matching spans
+_FIRST_CHUNK = 8
+_MAX_MINUTES = 100_000  # about 70 days of one service: beyond, the window is cut
 
 
 @dataclass
-class _Stream:
-    """Matching spans of one service in one hour, longest first, fetched in chunks."""
+class _Minute:
+    """Matching spans of one service in one minute, longest first, read in chunks."""
 
     where: list[Any]
-    rows: deque[tuple[int, str, int]] = field(default_factory=deque)
     position: tuple[int, str, int] | None = None
-    exhausted: bool = False
 
-    async def fill(self, session: AsyncSession, size: int) -> int:
+    async def read(self, session: AsyncSession, size: int) -> list[tuple[int, str, int]]:
         key = Span.duration_ns
         stmt = select(key, Span.trace_id, Span.id).where(*self.where)
         if self.position is not None:
@@ -53,11 +56,9 @@ class _Stream:
             )
         stmt = stmt.order_by(key.desc(), Span.trace_id, Span.id).limit(size)
         rows = [(int(v), str(t), int(i)) for v, t, i in (await session.execute(stmt)).all()]
-        self.rows = deque(rows)
-        self.exhausted = len(rows) < size
         if rows:
             self.position = rows[-1]
-        return len(rows)
+        return rows
 
 
 async def _services(session: AsyncSession, service: str | None) -> list[str]:
@@ -76,44 +77,51 @@ async def _services(session: AsyncSession, service: str | None) -> list[str]:
         found.append(str(name))
 
 
-def _scope(service: str, operation: str | None) -> list[Any]:
-    where: list[Any] = [Span.service == service]
+# A constant is formatted in, nothing a caller gives.
+_MAXIMA = text(
+    "WITH RECURSIVE m(x) AS (SELECT CAST(:first AS BIGINT) UNION ALL "  # noqa: S608
+    "SELECT x + 1 FROM m WHERE x < CAST(:last AS BIGINT)) "
+    "SELECT x, (SELECT max(duration_ns) FROM spans WHERE service = :service "
+    # m.x + 0: an expression has no affinity; a column of INTEGER affinity would keep
+    # SQLite from matching the expression index.
+    f"AND {MINUTE_EXPRESSION} = m.x + 0 AND duration_ns <= CAST(:ceiling AS BIGINT)) FROM m"
+)
+
+
+async def _minutes_of(
+    session: AsyncSession,
+    service: str,
+    operation: str | None,
+    start_ns: int,
+    end_ns: int,
+    filters: list[Any],
+    ceiling: int,
+) -> list[tuple[int, _Minute]]:
+    """(upper bound of the longest match, minute) for each minute of the window holding a
+    span of the service; the bound is the minute's longest span of the service."""
+    scope: list[Any] = [Span.service == service]
     if operation:
-        where.append(Span.name == operation)
-    return where
-
-
-async def _any_between(session: AsyncSession, scope: list[Any], low: int, high: int) -> bool:
-    if low >= high:
-        return False
-    stmt = select(Span.id).where(*scope, Span.start_ns >= low, Span.start_ns < high).limit(1)
-    return (await session.execute(stmt)).first() is not None
-
-
-async def _streams_of(
-    session: AsyncSession, scope: list[Any], start_ns: int, end_ns: int, filters: list[Any]
-) -> list[_Stream]:
-    """One stream per hour between the service's first and last span in the window."""
+        scope.append(Span.name == operation)
     in_window = [*scope, Span.start_ns >= start_ns, Span.start_ns < end_ns]
     bounds = select(func.min(Span.start_ns), func.max(Span.start_ns)).where(*in_window)
-    first, last = (await session.execute(bounds)).one()
-    if first is None:
+    first_ns, last_ns = (await session.execute(bounds)).one()
+    if first_ns is None:
         return []
-    streams = []
-    for hour in range(int(first) // HOUR_NS, int(last) // HOUR_NS + 1):
-        low, high = hour * HOUR_NS, (hour + 1) * HOUR_NS
-        whole = hour > 0 and not (
-            await _any_between(session, scope, low, start_ns)
-            or await _any_between(session, scope, end_ns, high)
-        )
-        if whole:
-            # Every span of the service in this hour is in the window: the hour index.
-            where = [*scope, _HOUR == hour, *filters]  # noqa: SIM300
-        else:
+    first = int(first_ns) // MINUTE_NS
+    last = min(int(last_ns) // MINUTE_NS, first + _MAX_MINUTES)
+    params = {"first": first, "last": last, "service": service, "ceiling": ceiling}
+    found = []
+    for minute, longest in (await session.execute(_MAXIMA, params)).all():
+        if longest is None:
+            continue
+        low, high = int(minute) * MINUTE_NS, (int(minute) + 1) * MINUTE_NS
+        if minute > 0 and start_ns <= low and high <= end_ns:
+            where = [*scope, _MINUTE == int(minute), *filters]  # noqa: SIM300
+        else:  # cut by the window: through the time index
             where = [*scope, Span.start_ns >= max(low, start_ns), Span.start_ns < min(high, end_ns)]
             where += filters
-        streams.append(_Stream(where))
-    return streams
+        found.append((int(longest), _Minute(where)))
+    return found
 
 
 async def longest_first(
@@ -131,8 +139,10 @@ async def longest_first(
     with that duration; strictly after the `after` cursor. `filters` are the conditions
     other than service, operation and time; `best_values(trace_ids)` gives each trace's
     longest matching span in the whole window (to drop a trace an earlier page showed)."""
+    ceiling = 2**63 - 1
     if after is not None:
         value, trace_id = after
+        ceiling = value
         filters = [
             *filters,
             or_(
@@ -140,26 +150,33 @@ async def longest_first(
                 and_(Span.duration_ns == value, Span.trace_id > trace_id),
             ),
         ]
-    streams: list[_Stream] = []
+    minutes: list[_Minute] = []
+    # Heap entries sort longest first; at equal duration an unread minute (0) comes before
+    # a span (1), so a span leaves only when no unread minute could hold a longer or
+    # equal one; spans tie by trace id, then row id.
+    heap: list[tuple[int, int, str, int, int]] = []
     for name in await _services(session, service):
-        scope = _scope(name, operation)
-        streams += await _streams_of(session, scope, start_ns, end_ns, filters)
-    heap: list[tuple[int, str, int, int]] = []
-    scanned = 0
-    for index, stream in enumerate(streams):
-        scanned += await stream.fill(session, limit)
-        _push(heap, stream, index)
+        for bound, minute in await _minutes_of(
+            session, name, operation, start_ns, end_ns, filters, ceiling
+        ):
+            heapq.heappush(heap, (-bound, 0, "", 0, len(minutes)))
+            minutes.append(minute)
     found: dict[str, int] = {}
     seen: set[str] = set()
+    scanned = 0
     while heap and scanned < _MAX_SCANNED:
         pending: list[str] = []
         while heap and len(found) < limit and scanned < _MAX_SCANNED:
-            negative, trace_id, _row, index = heapq.heappop(heap)
-            stream = streams[index]
-            if not stream.rows and not stream.exhausted:
-                scanned += await stream.fill(session, max(4 * limit, 100))
-            _push(heap, stream, index)
-            if trace_id not in seen:
+            negative, kind, trace_id, _row, index = heapq.heappop(heap)
+            if kind == 0:
+                size = _FIRST_CHUNK if minutes[index].position is None else 4 * limit
+                rows = await minutes[index].read(session, size)
+                scanned += len(rows)
+                for value, t, row_id in rows:
+                    heapq.heappush(heap, (-value, 1, t, row_id, index))
+                if len(rows) == size:  # more below the last one read
+                    heapq.heappush(heap, (-rows[-1][0], 0, "", 0, index))
+            elif trace_id not in seen:
                 seen.add(trace_id)
                 found[trace_id] = -negative
                 pending.append(trace_id)
@@ -173,10 +190,4 @@ async def longest_first(
                 del found[t]
         if len(found) >= limit:
             break
-    return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:limit]
-
-
-def _push(heap: list[tuple[int, str, int, int]], stream: _Stream, index: int) -> None:
-    if stream.rows:
-        value, trace_id, row_id = stream.rows.popleft()
-        heapq.heappush(heap, (-value, trace_id, row_id, index))
+    return list(found.items())[:limit]

@@ -1,7 +1,7 @@
 """incidents: SQLite never hands out an alert link's or timeline entry's id twice
 
 Revision ID: 0013_incidents_ids_never_reused
-Revises: 0012_spans_duration_by_hour
+Revises: 0012_spans_duration_by_minute
 
 The incident worker follows incident_alerts by id, and SSE clients resume the timeline
 after the last entry id they saw. SQLite without AUTOINCREMENT gives a new row the
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0013_incidents_ids_never_reused"
-down_revision = "0012_spans_duration_by_hour"
+down_revision = "0012_spans_duration_by_minute"
 branch_labels = None
 depends_on = None
 
