@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sentinel.tracing import sketch
 from sentinel.tracing.records import (
@@ -81,14 +82,16 @@ def operation_rollups(groups: OperationGroups) -> list[OperationRollupRow]:
 def first_copies(rows: list[SpanRow], stored: set[tuple[str, str]]) -> list[SpanRow]:
     """The rows whose (trace id, span id) is not in `stored`, each span once (its first
     copy, the one INSERT OR IGNORE keeps). `rows` itself when nothing is dropped."""
+    keys = list(zip(map(itemgetter(TRACE_ID), rows), map(itemgetter(SPAN_ID), rows), strict=True))
+    if len(set(keys)) == len(keys) and stored.isdisjoint(keys):
+        return rows  # the usual batch, checked without a Python loop per span
     seen = set(stored)
     fresh = []
-    for row in rows:
-        key = (row[TRACE_ID], row[SPAN_ID])
+    for key, row in zip(keys, rows, strict=True):
         if key not in seen:
             seen.add(key)
             fresh.append(row)
-    return rows if len(fresh) == len(rows) else fresh
+    return fresh
 
 
 def stored_ends(

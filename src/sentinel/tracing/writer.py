@@ -7,6 +7,7 @@ costs more than the insert itself at ingest rates. The store never commits.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select, text
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.tracing import rollup
-from sentinel.tracing.models import Span, SpanResource
+from sentinel.tracing.models import SpanResource
 from sentinel.tracing.records import SPAN_COLUMNS, START, TRACE_ID, SpanBatch
 
 _LOOKUP_CHUNK = 500
@@ -65,26 +66,27 @@ async def _executemany(session: AsyncSession, key: str, rows: list[Any]) -> None
     await driver.executemany(_SQL[(key, postgres)], rows)
 
 
+_STORED = (
+    "SELECT trace_id, span_id, parent_span_id, service, start_ns, duration_ns, is_error "
+    "FROM spans WHERE trace_id "
+)
+
+
 async def _stored_spans(session: AsyncSession, traces: list[str]) -> list[rollup.StoredSpan]:
-    """The stored spans of these traces: one indexed lookup per chunk of trace ids, which
-    serves both duplicate detection and edge pairing."""
+    """The stored spans of these traces, through the driver like the inserts (this runs
+    for every batch): one indexed lookup that serves both duplicate detection and edge
+    pairing."""
+    driver = await _driver(session)
+    if dialect_name(session) == "postgresql":
+        rows = await driver.fetch(_STORED + "= ANY($1::varchar[])", traces)
+        return [rollup.StoredSpan(*row) for row in rows]
     found: list[rollup.StoredSpan] = []
     for i in range(0, len(traces), _LOOKUP_CHUNK):
-        found += await _lookup(session, Span.trace_id.in_(traces[i : i + _LOOKUP_CHUNK]))
+        chunk = traces[i : i + _LOOKUP_CHUNK]
+        sql = _STORED + f"IN ({', '.join('?' * len(chunk))})"
+        async with driver.execute(sql, chunk) as cursor:
+            found += [rollup.StoredSpan(*row) for row in await cursor.fetchall()]
     return found
-
-
-async def _lookup(session: AsyncSession, *where: Any) -> list[rollup.StoredSpan]:
-    stmt = select(
-        Span.trace_id,
-        Span.span_id,
-        Span.parent_span_id,
-        Span.service,
-        Span.start_ns,
-        Span.duration_ns,
-        Span.is_error,
-    ).where(*where)
-    return [rollup.StoredSpan(*row) for row in (await session.execute(stmt)).all()]
 
 
 def _trace_lock_key(trace_id: str) -> int:
@@ -120,23 +122,27 @@ async def _upsert_resources(session: AsyncSession, batch: SpanBatch, newest_ns: 
     `last_seen_ns` only moves when it is LAST_SEEN_STEP_NS behind, so a resource's row is
     written (and, on PostgreSQL, row-locked until commit) about once per step, not by
     every batch. Rows are written in id order, so concurrent batches cannot deadlock on
-    them. The update comes before the insert: it waits for a retention run deleting the
-    row, and the insert then puts the row back.
+    them. On PostgreSQL the update comes before the insert: it waits for a retention run
+    deleting the row, and the insert then puts the row back.
     """
     ids = sorted(batch.resources)
     floor = newest_ns - LAST_SEEN_STEP_NS
-    behind = select(SpanResource.id).where(
-        SpanResource.id.in_(ids), SpanResource.last_seen_ns < floor
-    )
-    stale = sorted((await session.scalars(behind)).all())
-    if stale:
-        await session.execute(
-            text(
-                "UPDATE span_resources SET last_seen_ns = :newest "
-                "WHERE id = :id AND last_seen_ns < :floor"
-            ),
-            [{"id": rid, "newest": newest_ns, "floor": floor} for rid in stale],
+    postgres = dialect_name(session) == "postgresql"
+    if postgres:
+        # Not ON CONFLICT DO UPDATE ... WHERE: PostgreSQL locks the conflicting row even
+        # when the WHERE is false, and every concurrent batch would queue on it.
+        behind = select(SpanResource.id).where(
+            SpanResource.id.in_(ids), SpanResource.last_seen_ns < floor
         )
+        stale = sorted((await session.scalars(behind)).all())
+        if stale:
+            await session.execute(
+                text(
+                    "UPDATE span_resources SET last_seen_ns = :newest "
+                    "WHERE id = :id AND last_seen_ns < :floor"
+                ),
+                [{"id": rid, "newest": newest_ns, "floor": floor} for rid in stale],
+            )
     resources = [
         {
             "id": r.id,
@@ -148,7 +154,16 @@ async def _upsert_resources(session: AsyncSession, batch: SpanBatch, newest_ns: 
         }
         for r in (batch.resources[rid] for rid in ids)
     ]
-    await session.execute(upsert_insert(session, SpanResource).on_conflict_do_nothing(), resources)
+    insert = upsert_insert(session, SpanResource)
+    if postgres:
+        insert = insert.on_conflict_do_nothing()
+    else:  # one writer at a time: no row locks to queue on
+        insert = insert.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"last_seen_ns": insert.excluded.last_seen_ns},
+            where=SpanResource.last_seen_ns < floor,
+        )
+    await session.execute(insert, resources)
 
 
 async def write_batch(
@@ -162,7 +177,7 @@ async def write_batch(
         return {}
     # The resource statements go through SQLAlchemy so that the transaction is open
     # before the driver-level inserts join it.
-    await _upsert_resources(session, batch, max(row[START] for row in rows))
+    await _upsert_resources(session, batch, max(map(itemgetter(START), rows)))
     traces = sorted({row[TRACE_ID] for row in rows})
     if dialect_name(session) == "postgresql":
         await _lock_traces(session, traces)
