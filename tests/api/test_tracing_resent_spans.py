@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from typing import Any
 
 import httpx
@@ -128,3 +129,38 @@ async def test_racing_copies_of_an_export_count_once(
     document = otlp_json_trace("2" * 32)
     await asyncio.gather(*(send(client, ingest_headers, document) for _ in range(8)))
     assert await observed(client, admin_headers) == single_copies(traces=2)
+
+
+async def test_an_export_of_thousands_of_traces_is_stored(
+    client: httpx.AsyncClient, ingest_headers: Headers, admin_headers: Headers
+) -> None:
+    """A Collector batch of 8,000 single-span traces is stored whole (on PostgreSQL its
+    traces' write locks are taken as at most 256 slot locks, not 8,000)."""
+    base = time.time_ns() - 60_000_000_000
+    spans = [
+        {
+            "traceId": f"{i + 1:032x}",
+            "spanId": f"{i + 1:016x}",
+            "name": "GET /health",
+            "kind": 2,
+            "startTimeUnixNano": str(base + i),
+            "endTimeUnixNano": str(base + i + 1_000_000),
+        }
+        for i in range(8_000)
+    ]
+    document = {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": "probe"}}]
+                },
+                "scopeSpans": [{"spans": spans}],
+            }
+        ]
+    }
+    await send(client, ingest_headers, document)
+    response = await client.get(
+        "/api/tracing/statistics", params={"service": "probe"}, headers=admin_headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["totals"]["count"] == 8_000

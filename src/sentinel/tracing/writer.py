@@ -89,21 +89,31 @@ async def _stored_spans(session: AsyncSession, traces: list[str]) -> list[rollup
     return found
 
 
+# Advisory locks live in PostgreSQL's shared lock table, sized for
+# max_locks_per_transaction x max_connections (6,400 by default); a lock per trace takes
+# thousands of entries for one Collector batch, and several such batches at once can run
+# it out ("out of shared memory"). Traces hash onto this many keys instead: two batches
+# meeting on a key wait for each other, which is only ever extra caution.
+TRACE_LOCK_SLOTS = 256
+_TRACE_LOCK_BASE = 0x5E47_0000  # keeps our keys apart from other advisory lock users
+
+
 def _trace_lock_key(trace_id: str) -> int:
-    """A signed 64-bit advisory lock key from the trace id's first 8 bytes."""
-    return int.from_bytes(bytes.fromhex(trace_id[:16]), "big", signed=True)
+    """The advisory lock key of the slot the trace hashes onto."""
+    return _TRACE_LOCK_BASE + int(trace_id[:8], 16) % TRACE_LOCK_SLOTS
 
 
 async def _lock_traces(session: AsyncSession, trace_ids: Iterable[str]) -> None:
-    """PostgreSQL: hold a transaction lock per trace of the batch.
+    """PostgreSQL: hold a transaction lock for every trace of the batch (one per slot its
+    trace ids hash onto, at most TRACE_LOCK_SLOTS).
 
     Two batches holding the two ends of a call both look for the other end; without the
     lock each could look before the other commits and the call would never be counted.
     Two batches holding the same span (a retried export racing the original) would each
     find it unstored and count it. With the lock the second waits for the first to
     commit, then sees its spans (READ COMMITTED: each statement sees what was committed
-    before it started). Keys are taken
-    in sorted order, so batches cannot deadlock on each other. SQLite needs none of this:
+    before it started). Keys are taken in sorted order, so batches cannot deadlock on
+    each other. SQLite needs none of this:
     it writes one transaction at a time (storage/write_gate.py).
     """
     keys = sorted({_trace_lock_key(t) for t in trace_ids})
