@@ -43,16 +43,31 @@ export function Waterfall({ rows, view, traceStartNs, selected, collapsed, criti
     initialRect: { width: 900, height },
   });
   const selectedIndex = selected ? rows.findIndex((r) => r.id === selected) : -1;
+  // The selection as the keys left it: keys pressed faster than the page re-renders (a
+  // held arrow, Home then ←) each act on the one before, not on the last rendered one.
+  const latest = useRef({ selected, index: selectedIndex });
+  useEffect(() => {
+    latest.current = { selected, index: selectedIndex };
+  }, [selected, selectedIndex]);
 
   useEffect(() => {
     if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
   }, [selectedIndex, virtualizer]);
 
+  const select = (id: string) => {
+    latest.current = { selected: id, index: rows.findIndex((r) => r.id === id) };
+    onSelect(id);
+  };
   const move = (index: number) => {
-    const row = rows[Math.max(0, Math.min(rows.length - 1, index))];
-    if (row) onSelect(row.id);
+    const at = Math.max(0, Math.min(rows.length - 1, index));
+    const row = rows[at];
+    if (row) {
+      latest.current = { selected: row.id, index: at };
+      onSelect(row.id);
+    }
   };
   const onKey = (event: KeyboardEvent) => {
+    const selectedIndex = latest.current.index;
     const current = selectedIndex >= 0 ? rows[selectedIndex] : undefined;
     const handled = (() => {
       switch (event.key) {
@@ -81,7 +96,7 @@ export function Waterfall({ rows, view, traceStartNs, selected, collapsed, criti
           return true;
         case "ArrowLeft":
           if (current && current.childCount > 0 && !collapsed.has(current.id)) onToggle(current.id);
-          else if (current?.parent) onSelect(current.parent);
+          else if (current?.parent) select(current.parent);
           return true;
         case "Enter":
         case " ":
