@@ -40,7 +40,8 @@ export interface Call {
   body: unknown;
 }
 
-type Handler = (call: Call) => { status?: number; body?: unknown } | undefined;
+/** An answer; with `wait`, the response is sent once that promise settles (a slow server). */
+type Handler = (call: Call) => { status?: number; body?: unknown; wait?: Promise<unknown> } | undefined;
 
 /** Replaces fetch: `handler` answers each call (undefined: an empty page `{items: []}`). */
 export function fakeApi(handler: Handler) {
@@ -58,6 +59,7 @@ export function fakeApi(handler: Handler) {
     };
     calls.push(call);
     const answer = handler(call) ?? { body: emptyAnswer(call.path) };
+    if (answer.wait) await answer.wait;
     const status = answer.status ?? 200;
     const problem = status >= 400;
     return new Response(JSON.stringify(answer.body ?? {}), {

@@ -41,11 +41,23 @@ export function Users() {
       void refresh();
     },
   });
+  // The change asked for shows from the click on until the list has reloaded (the
+  // mutation's pending state arrives a tick later; React would put the control back).
+  const [asked, setAsked] = useState<{ userId: number; body: Schemas["UserUpdate"] } | null>(null);
   const update = useMutation({
     mutationFn: ({ userId, body }: { userId: number; body: Schemas["UserUpdate"] }) =>
       call(api.PATCH("/api/users/{user_id}", { params: { path: { user_id: userId } }, body })),
-    onSettled: refresh,
+    onSettled: async () => {
+      await refresh();
+      setAsked(null);
+    },
   });
+  const change = (userId: number, body: Schemas["UserUpdate"]) => {
+    setAsked({ userId, body });
+    update.mutate({ userId, body });
+  };
+  const shown = (user: Schemas["UserOut"]) =>
+    asked?.userId === user.id ? { role: asked.body.role ?? user.role, is_active: asked.body.is_active ?? user.is_active } : user;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     create.mutate();
@@ -107,10 +119,10 @@ export function Users() {
                 <td>
                   {admin ? (
                     <select
-                      value={user.role}
+                      value={shown(user).role}
                       aria-label={`Role of ${user.email}`}
-                      disabled={update.isPending}
-                      onChange={(e) => update.mutate({ userId: user.id, body: { role: e.target.value as NonNullable<Role> } })}
+                      disabled={asked !== null}
+                      onChange={(e) => change(user.id, { role: e.target.value as NonNullable<Role> })}
                     >
                       {ROLES.map((r) => (
                         <option key={r.role}>{r.role}</option>
@@ -124,10 +136,10 @@ export function Users() {
                   {admin ? (
                     <input
                       type="checkbox"
-                      checked={user.is_active}
+                      checked={shown(user).is_active}
                       aria-label={`${user.email} may log in`}
-                      disabled={update.isPending}
-                      onChange={(e) => update.mutate({ userId: user.id, body: { is_active: e.target.checked } })}
+                      disabled={asked !== null}
+                      onChange={(e) => change(user.id, { is_active: e.target.checked })}
                     />
                   ) : user.is_active ? (
                     "yes"

@@ -116,3 +116,40 @@ describe("Settings → Notification channels", SLOW, () => {
     expect(within(slack).getByLabelText("Slack: interactivity request url").textContent).toBe("https://sentinel.example.com/api/notify/slack/interactions");
   });
 });
+
+describe("Settings → Users", SLOW, () => {
+  it("shows a change of role or access from the click on, while the server is still answering", async () => {
+    session.start("token", "admin@example.com", 3600);
+    const person = { id: 2, email: "alice@example.com", name: "Alice", role: "viewer", is_active: false, time_zone: "UTC", created_at: new Date().toISOString(), last_login_at: null, team_ids: [] };
+    let answer: () => void = () => undefined;
+    const slow = () => new Promise<void>((done) => (answer = done));
+    const calls = fakeApi((call) => {
+      if (call.path === "/api/auth/me") return { body: me };
+      if (call.path === "/api/users" && call.method === "GET") return { body: { items: [person], next_cursor: null } };
+      if (call.path === "/api/users/2" && call.method === "PATCH") {
+        Object.assign(person, call.body);
+        return { body: person, wait: slow() };
+      }
+      return undefined;
+    });
+    renderAt("/settings/users");
+    const access = await screen.findByRole("checkbox", { name: "alice@example.com may log in" }, LAZY);
+    const user = userEvent.setup();
+
+    await user.click(access);
+    await waitFor(() => expect(calls.some((c) => c.method === "PATCH")).toBe(true));
+    expect((access as HTMLInputElement).checked).toBe(true);
+    expect((access as HTMLInputElement).disabled).toBe(true);
+    answer();
+    await waitFor(() => expect((access as HTMLInputElement).disabled).toBe(false));
+    expect((access as HTMLInputElement).checked).toBe(true);
+
+    const role = screen.getByRole("combobox", { name: "Role of alice@example.com" }) as HTMLSelectElement;
+    await user.selectOptions(role, "responder");
+    expect(role.value).toBe("responder");
+    answer();
+    await waitFor(() => expect(role.disabled).toBe(false));
+    expect(role.value).toBe("responder");
+    expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ is_active: true }, { role: "responder" }]);
+  });
+});
