@@ -26,7 +26,13 @@ class Incident(Base):
     (MTTA/MTTR read them); every change, with its author, is on the timeline."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_status_started_at", "status", "started_at"),)
+    # Links sent out (notifications, post-mortems) name an incident by id: without
+    # AUTOINCREMENT SQLite would give the next incident a deleted newest one's id
+    # (migration 0014).
+    __table_args__ = (
+        Index("ix_incidents_status_started_at", "status", "started_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(500))

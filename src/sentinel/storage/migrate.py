@@ -35,8 +35,30 @@ def _current(connection: Connection) -> str | None:
     return ",".join(sorted(heads)) or None
 
 
+def _upgrade_sqlite(connection: Connection, revision: str) -> None:
+    # A migration that rebuilds a table other tables reference (batch "recreate": copy,
+    # DROP, rename) must not have the DROP cascade to the referencing rows or be refused
+    # by them. SQLite ignores this pragma inside a transaction: it is set before the first
+    # statement (the driver begins a transaction only before a write) and set back after
+    # the commit, so the pooled connection enforces foreign keys again. Such a migration
+    # checks its references itself (PRAGMA foreign_key_check).
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        with connection.begin():
+            _upgrade(connection, revision)
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
 async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema to `revision`; safe to call from several replicas at once."""
+    if db.dialect == "sqlite":
+        async with db.engine.connect() as connection:
+            await connection.run_sync(_upgrade_sqlite, revision)
+        return
     async with db.engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
 
