@@ -35,26 +35,35 @@ _FIRST_CHUNK = 8
 _MAX_MINUTES = 100_000  # about 70 days of one service: beyond, the window is cut
 
 
+Position = tuple[int, str, int]  # (sort value, trace id, row id) of the last span read
+
+
+def ordered_after(key: Any, position: Position | None) -> Any:
+    """SELECT key, trace id, row id of spans, `key` descending (ties by trace id, then row),
+    strictly after `position`: the keyset paging of span scans."""
+    stmt = select(key, Span.trace_id, Span.id)
+    if position is not None:
+        value, trace_id, row_id = position
+        stmt = stmt.where(
+            or_(
+                key < value,
+                and_(key == value, Span.trace_id > trace_id),
+                and_(key == value, Span.trace_id == trace_id, Span.id > row_id),
+            )
+        )
+    return stmt.order_by(key.desc(), Span.trace_id, Span.id)
+
+
 @dataclass
 class _Minute:
     """Matching spans of one service in one minute, longest first, read in chunks."""
 
     where: list[Any]
-    position: tuple[int, str, int] | None = None
+    position: Position | None = None
 
     async def read(self, session: AsyncSession, size: int) -> list[tuple[int, str, int]]:
         key = Span.duration_ns
-        stmt = select(key, Span.trace_id, Span.id).where(*self.where)
-        if self.position is not None:
-            value, trace_id, row_id = self.position
-            stmt = stmt.where(
-                or_(
-                    key < value,
-                    and_(key == value, Span.trace_id > trace_id),
-                    and_(key == value, Span.trace_id == trace_id, Span.id > row_id),
-                )
-            )
-        stmt = stmt.order_by(key.desc(), Span.trace_id, Span.id).limit(size)
+        stmt = ordered_after(key, self.position).where(*self.where).limit(size)
         rows = [(int(v), str(t), int(i)) for v, t, i in (await session.execute(stmt)).all()]
         if rows:
             self.position = rows[-1]

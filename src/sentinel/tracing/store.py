@@ -88,21 +88,11 @@ async def search_trace_ids(
     found: dict[str, int] = {}
     verified: set[str] = set()
     dropped: set[str] = set()
-    position: tuple[int, str, int] | None = None
+    position: longest.Position | None = None
     scanned = 0
     exhausted = False
     while len(found) < limit and not exhausted and scanned < _MAX_SCANNED:
-        stmt = select(key, Span.trace_id, Span.id).where(*where)
-        if position is not None:
-            value, trace_id, row_id = position
-            stmt = stmt.where(
-                or_(
-                    key < value,
-                    and_(key == value, Span.trace_id > trace_id),
-                    and_(key == value, Span.trace_id == trace_id, Span.id > row_id),
-                )
-            )
-        stmt = stmt.order_by(key.desc(), Span.trace_id, Span.id).limit(_SCAN_CHUNK)
+        stmt = longest.ordered_after(key, position).where(*where).limit(_SCAN_CHUNK)
         rows = (await session.execute(stmt)).all()
         scanned += len(rows)
         exhausted = len(rows) < _SCAN_CHUNK
