@@ -1,12 +1,17 @@
 """Real receivers on loopback for the store tests that page people: `http` stands in for
-Slack, Twilio, webhooks and PagerDuty, `smtp` (aiosmtpd) for the mail server."""
+Slack, Twilio, webhooks and PagerDuty, `smtp` (aiosmtpd) for the mail server; and
+`fresh_url`, an empty database of each kind for migration tests."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import _base_pg_url, _recreate_pg_database
 from tests.notify_receivers import HttpReceiver, SmtpReceiver
 
 
@@ -22,3 +27,17 @@ def smtp() -> Iterator[SmtpReceiver]:
     receiver = SmtpReceiver().start()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind, of its own, for migration tests (they apply the
+    revisions themselves)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'before.db'}"
+        return
+    request.getfixturevalue("pg_template_url")  # skips (or fails on CI) without PG
+    base, name = _base_pg_url(), f"sentinel_mig_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_recreate_pg_database(base, name))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    asyncio.run(_recreate_pg_database(base, name, drop_only=True))

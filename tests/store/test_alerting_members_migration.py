@@ -4,36 +4,17 @@ a group that only a resolved alert kept open resolves (and says so at its next f
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
-import pytest
 from sqlalchemy import Table, insert, select
 
 from sentinel.alerting.models import Alert, AlertEvent, AlertGroup, AlertGroupMember
 from sentinel.storage import migrate
 from sentinel.storage.engine import Database
-from tests.conftest import _base_pg_url, _recreate_pg_database
 
 BEFORE, AFTER = "0009_incidents", "0010_alerting_members"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind, of its own (the revision is applied by the test)."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'before.db'}"
-        return
-    request.getfixturevalue("pg_template_url")  # skips (or fails on CI) without PG
-    base, name = _base_pg_url(), f"sentinel_mig_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_recreate_pg_database(base, name))
-    yield base.rsplit("/", 1)[0] + "/" + name
-    asyncio.run(_recreate_pg_database(base, name, drop_only=True))
 
 
 def group(key: str, status: str, count: int) -> dict[str, Any]:

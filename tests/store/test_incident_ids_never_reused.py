@@ -6,15 +6,10 @@ incident and every row that references one; PostgreSQL sequences were already sa
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
-import pytest
 from sqlalchemy import Table, delete, insert, select, text
 
 from sentinel.auth.models import AuditEvent
@@ -29,7 +24,6 @@ from sentinel.incidents.models import (
 )
 from sentinel.storage import migrate
 from sentinel.storage.engine import Database
-from tests.conftest import _base_pg_url, _recreate_pg_database
 
 H = dict[str, str]
 BEFORE = "0013_incidents_ids_never_reused"
@@ -57,19 +51,6 @@ async def test_an_incident_opened_after_the_newest_was_deleted_gets_a_new_id(
     # The old link finds nothing rather than the later incident.
     gone = await client.get(f"/api/incidents/{newest}", headers=admin_headers)
     assert gone.status_code == 404
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind, of its own (the revisions are applied by the test)."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'before.db'}"
-        return
-    request.getfixturevalue("pg_template_url")  # skips (or fails on CI) without PG
-    base, name = _base_pg_url(), f"sentinel_mig_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_recreate_pg_database(base, name))
-    yield base.rsplit("/", 1)[0] + "/" + name
-    asyncio.run(_recreate_pg_database(base, name, drop_only=True))
 
 
 def _incident(title: str) -> dict[str, Any]:
