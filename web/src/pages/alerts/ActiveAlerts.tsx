@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { api, call, type Schemas } from "../../api/client";
+import { FilterSelect } from "../../components/FilterSelect";
 import { can, useMe } from "../../auth/useMe";
 import { EmptyState } from "../../components/EmptyState";
 import { ErrorBanner } from "../../components/ErrorBanner";
@@ -94,28 +95,8 @@ export function ActiveAlerts() {
           ))}
         </p>
         <div className="filters" role="search" aria-label="Filter alerts">
-          <label>
-            Severity{" "}
-            <select value={severity} onChange={(e) => setParam("severity", e.target.value)}>
-              <option value="">any</option>
-              {SEVERITIES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            State{" "}
-            <select value={state} onChange={(e) => setParam("state", e.target.value)}>
-              <option value="">any</option>
-              {STATES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect label="Severity" value={severity} options={SEVERITIES} onChange={(v) => setParam("severity", v)} />
+          <FilterSelect label="State" value={state} options={STATES} onChange={(v) => setParam("state", v)} />
           <label>
             Search{" "}
             <input type="search" value={text} placeholder="name, title or label=value" onChange={(e) => setParam("q", e.target.value)} />

@@ -2,6 +2,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
 import { api, call } from "../../api/client";
+import { FilterSelect } from "../../components/FilterSelect";
 import { can, useMe } from "../../auth/useMe";
 import { SeverityBadge, StatusBadge } from "../../components/badges";
 import { EmptyState } from "../../components/EmptyState";
@@ -122,39 +123,9 @@ export function IncidentList() {
       </section>
 
       <div className="filters" role="group" aria-label="Filters">
-        <label>
-          Status
-          <select value={filters.status} onChange={(e) => set("status", e.target.value)}>
-            <option value="">any (open first)</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select value={filters.severity} onChange={(e) => set("severity", e.target.value)}>
-            <option value="">any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Service
-          <select value={filters.service} onChange={(e) => set("service", e.target.value)}>
-            <option value="">any</option>
-            {serviceNames.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Status" value={filters.status} options={STATUSES} onChange={(v) => set("status", v)} anyLabel="any (open first)" />
+        <FilterSelect label="Severity" value={filters.severity} options={SEVERITIES} onChange={(v) => set("severity", v)} />
+        <FilterSelect label="Service" value={filters.service} options={serviceNames} onChange={(v) => set("service", v)} />
       </div>
 
       <div className="incidents-columns">
