@@ -113,3 +113,57 @@ class EdgeRollup(Base):
     count: Mapped[int] = mapped_column(BigInteger)
     error_count: Mapped[int] = mapped_column(BigInteger)
     sketch: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SpanBlock(Base):
+    """One ingest batch's spans, compressed (tracing/blocks.py): the block store of
+    docs/storage-shape.md, written beside `spans` when SENTINEL_TRACES_BLOCKS is on."""
+
+    __tablename__ = "span_blocks"
+    # Retention deletes blocks whose newest span has expired.
+    __table_args__ = (Index("ix_span_blocks_last_start", "last_start_ns"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    first_start_ns: Mapped[int] = mapped_column(BigInteger)
+    last_start_ns: Mapped[int] = mapped_column(BigInteger)
+    span_count: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SpanIndexRow(Base):
+    """A span's narrow, all-integer index row: where it is (block, position) and what a
+    search filters on. Keys and flags are described in tracing/blocks.py."""
+
+    __tablename__ = "span_index"
+    __table_args__ = (
+        Index("ix_span_index_trace", "trace_key"),
+        Index("ix_span_index_operation", "service_id", "name_id", "start_ns"),
+        Index("ix_span_index_start", "start_ns"),
+    )
+
+    # SQLite: the rowid itself, no extra index; rows are appended in block order.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    block_id: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer)
+    trace_key: Mapped[int] = mapped_column(BigInteger)
+    span_key: Mapped[int] = mapped_column(BigInteger)
+    parent_key: Mapped[int] = mapped_column(BigInteger)  # 0 for a root span
+    service_id: Mapped[int] = mapped_column(Integer)
+    name_id: Mapped[int] = mapped_column(Integer)
+    start_ns: Mapped[int] = mapped_column(BigInteger)
+    duration_ns: Mapped[int] = mapped_column(BigInteger)
+    flags: Mapped[int] = mapped_column(Integer)
+
+
+class SpanName(Base):
+    """The dictionary of service and operation names that index rows refer to by id."""
+
+    __tablename__ = "span_names"
+    __table_args__ = (Index("uq_span_names_name", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
