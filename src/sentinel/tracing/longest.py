@@ -112,7 +112,12 @@ async def _minutes_of(
     if operation:
         scope.append(Span.name == operation)
     in_window = [*scope, Span.start_ns >= start_ns, Span.start_ns < end_ns]
-    bounds = select(func.min(Span.start_ns), func.max(Span.start_ns)).where(*in_window)
+    # Two scalar subqueries: SQLite seeks the index once for each, where min and max in
+    # one SELECT read every span of the service in the window.
+    bounds = select(
+        select(func.min(Span.start_ns)).where(*in_window).scalar_subquery(),
+        select(func.max(Span.start_ns)).where(*in_window).scalar_subquery(),
+    )
     first_ns, last_ns = (await session.execute(bounds)).one()
     if first_ns is None:
         return []
