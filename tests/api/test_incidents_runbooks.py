@@ -256,6 +256,8 @@ async def test_a_slow_step_does_not_hold_up_other_changes(
         "items"
     ]
     assert [e["kind"] for e in timeline] == ["created", "update", "runbook"]
+    # The outcome is dated when the answer came, after the note: times follow the order.
+    assert timeline[1]["at"] < timeline[2]["at"]
 
 
 async def test_auto_run_steps_run_once_when_an_alert_opens_the_incident(

@@ -164,6 +164,22 @@ def test_missing_field_is_a_clear_error() -> None:
         templating.render("{{ alerts[3].service }}", CTX)
     with pytest.raises(templating.TemplateError, match="Unknown filter"):
         templating.render("{{ incident.id | shell }}", CTX)
+    # An unclosed placeholder is not sent on literally.
+    with pytest.raises(templating.TemplateError, match="unclosed"):
+        templating.render("/x/{{ incident.id }}/{{ incident.title", CTX)
+
+
+def test_a_template_is_checked_before_there_is_an_incident() -> None:
+    templating.check({"u": ['/{{ alerts[0].labels["k.v"] | urlencode }}', "{{ alert.x }}"]})
+    for broken, why in (
+        ("{{ incident.id", "unclosed"),
+        ("{{ owner }}", "must start with incident, alert, alerts"),
+        ("{{ incident.id | sh }}", "Unknown filter 'sh'"),
+        ("{{ incident..id }}", "Cannot parse"),
+        ("{{ }}", "empty"),
+    ):
+        with pytest.raises(templating.TemplateError, match=why):
+            templating.check({"body": [broken]})
 
 
 # ---------------------------------------------------------------------- root cause

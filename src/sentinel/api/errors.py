@@ -169,8 +169,38 @@ async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(409, "The change conflicts with an existing record.", slug="conflict")
 
 
+# What the drivers say when a number from the request does not fit the column: asyncpg
+# "value out of int64 range" (or int32, int16), sqlite3 "Python int too large to convert
+# to SQLite INTEGER". A client sent it (an id past 2**63), so it is a 422, not a 500.
+_OUT_OF_RANGE = ("value out of int", "too large to convert to sqlite integer")
+
+
+def _out_of_range(exc: BaseException) -> JSONResponse | None:
+    text = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
+    if not any(marker in text for marker in _OUT_OF_RANGE):
+        return None
+    log.info("number out of range: %s", text)
+    return problem_response(
+        422,
+        "A number in the request is out of range: ids and counts must lie within "
+        "-9223372036854775808 .. 9223372036854775807.",
+        slug="number-out-of-range",
+    )
+
+
+async def _on_overflow(_request: Request, exc: Exception) -> JSONResponse:
+    answer = _out_of_range(exc)
+    if answer is not None:
+        return answer
+    log.error("unhandled overflow", exc_info=exc)
+    return problem_response(500, "Internal error; the request id identifies it in the logs.")
+
+
 async def _on_database(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
+    out_of_range = _out_of_range(exc)
+    if out_of_range is not None:
+        return out_of_range
     if _is_outage(exc):
         log.warning("database unavailable: %s", exc.orig)
         return problem_response(
@@ -209,5 +239,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(DBAPIError, _on_database)
+    app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(OSError, _on_connection)
     app.add_exception_handler(PoolTimeoutError, _on_pool_timeout)

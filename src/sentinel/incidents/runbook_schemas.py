@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from sentinel.incidents import templating
 from sentinel.incidents.secrets import REDACTED
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -34,6 +35,16 @@ class StepIn(BaseModel):
         description="Run when an incident opens from alerts (a safe first step); with "
         "requires_approval it is parked for a responder instead.",
     )
+
+    @model_validator(mode="after")
+    def _templates_parse(self) -> StepIn:
+        """Broken placeholders are refused on save; missing fields show when it runs."""
+        for part, template in (("url", self.url), ("headers", self.headers), ("body", self.body)):
+            try:
+                templating.check(template)
+            except templating.TemplateError as exc:
+                raise ValueError(f"step {self.name!r} {part}: {exc}") from None
+        return self
 
 
 class RunbookIn(BaseModel):

@@ -8,8 +8,9 @@ values are decrypted only to make the call; what is stored and shown says '***'.
 
 from __future__ import annotations
 
+import time
 import weakref
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from sentinel.incidents.insights import alert_rows
 from sentinel.incidents.models import Incident, Runbook, RunbookRun
 from sentinel.incidents.runbook_calls import (
     CallResult,
+    RenderedCall,
     guard,
     perform,
     render_call,
@@ -80,6 +82,14 @@ def _step(runbook: Runbook, name: str) -> dict[str, Any]:
         if step["name"] == name:
             return step
     raise NotFound(f"Runbook {runbook.name!r} has no step {name!r}.")
+
+
+async def _answered(call: RenderedCall, now: datetime) -> tuple[CallResult, datetime]:
+    """The call's outcome and when it came: the outcome is written after the answer, so
+    its timeline entry is dated then, keeping the timeline's times in its order."""
+    started = time.monotonic()
+    result = await perform(call)
+    return result, now + timedelta(seconds=time.monotonic() - started)
 
 
 async def _finish(
@@ -224,10 +234,10 @@ async def start_run(
             status="pending_approval",
         )
         return run
-    result = await perform(call)
+    result, answered = await _answered(call, now)
     session.add(run)
     await session.flush()
-    await _finish(session, incident, runbook, run, result, author, now)
+    await _finish(session, incident, runbook, run, result, author, answered)
     return run
 
 
@@ -292,7 +302,7 @@ async def decide(
         raise Conflict(f"Run {run.id} is being approved by someone else right now.")
     approving.add(run.id)
     try:
-        result = await perform(call)  # still nothing written (see start_run)
+        result, answered = await _answered(call, now)  # still nothing written (start_run)
     finally:
         approving.discard(run.id)
     run.approved_by = author
@@ -306,7 +316,7 @@ async def decide(
         run_id=run.id,
         status="approved",
     )
-    await _finish(session, incident, runbook, run, result, author, now)
+    await _finish(session, incident, runbook, run, result, author, answered)
     return run
 
 

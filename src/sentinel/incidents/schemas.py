@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sentinel.incidents.lifecycle import IncidentStatus
 from sentinel.timeutil import UtcDatetime
@@ -16,14 +16,38 @@ Role = Literal["commander", "communications", "scribe", "responder"]
 ServiceName = Field(min_length=1, max_length=200)
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _web_link(value: str | None) -> str | None:
+    if value is not None and not value.lower().startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// link (null clears it)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+ChatUrl = Annotated[str | None, AfterValidator(_web_link)]
+# Fields PATCH does not change, and where they are changed instead.
+_ELSEWHERE = {
+    "status": "POST /api/incidents/{id}/status",
+    "commander": "POST /api/incidents/{id}/assign",
+    "participants": "POST /api/incidents/{id}/assign",
+    "root_cause": "POST /api/incidents/{id}/root-cause",
+    "alert_ids": "POST /api/incidents/{id}/alerts",
+}
+
+
 class IncidentCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=500)
+    title: Text = Field(min_length=1, max_length=500)
     description: str = Field("", max_length=20_000)
     severity: SeverityName = "high"
     priority: Priority | None = None
     affected_services: list[str] = Field(default_factory=list, max_length=100)
-    commander: str | None = Field(None, min_length=1, max_length=200)
-    chat_url: str | None = Field(None, max_length=2000)
+    commander: Text | None = Field(None, min_length=1, max_length=200)
+    chat_url: ChatUrl = Field(None, max_length=2000)
     team_id: int | None = None
     alert_ids: list[int] = Field(default_factory=list, max_length=500)
     started_at: UtcDatetime | None = None
@@ -32,13 +56,25 @@ class IncidentCreate(BaseModel):
 class IncidentUpdate(BaseModel):
     """Partial update of the descriptive fields (status has its own endpoint)."""
 
-    title: str | None = Field(None, min_length=1, max_length=500)
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text | None = Field(None, min_length=1, max_length=500)
     description: str | None = Field(None, max_length=20_000)
     severity: SeverityName | None = None
     priority: Priority | None = None
     affected_services: list[str] | None = Field(None, max_length=100)
-    chat_url: str | None = Field(None, max_length=2000)
+    chat_url: ChatUrl = Field(None, max_length=2000)
     team_id: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _changed_elsewhere(cls, data: Any) -> Any:
+        """A field with an endpoint of its own is refused by name (not silently dropped)."""
+        if isinstance(data, dict):
+            for key, where in _ELSEWHERE.items():
+                if key in data:
+                    raise ValueError(f"{key} is not changed by PATCH; use {where}")
+        return data
 
 
 class StatusChange(BaseModel):
@@ -49,14 +85,14 @@ class StatusChange(BaseModel):
 class UpdateIn(BaseModel):
     """A war-room update or note."""
 
-    message: str = Field(min_length=1, max_length=20_000)
+    message: Text = Field(min_length=1, max_length=20_000)
     kind: Literal["update", "note"] = "update"
 
 
 class AssignIn(BaseModel):
     """Assign a person to a role; `commander` replaces the incident's commander."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     role: Role = "commander"
     remove: bool = False
 
@@ -68,19 +104,23 @@ class MergeIn(BaseModel):
 
 
 class RootCauseIn(BaseModel):
-    summary: str = Field(min_length=1, max_length=20_000)
+    summary: Text = Field(min_length=1, max_length=20_000)
     service: str | None = Field(None, max_length=200)
     category: str | None = Field(None, max_length=100)
 
 
 class ActionItemIn(BaseModel):
-    title: str = Field(min_length=1, max_length=2000)
+    """A new action item; it starts open (its status changes by PATCH)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text = Field(min_length=1, max_length=2000)
     owner: str | None = Field(None, max_length=200)
     due_at: UtcDatetime | None = None
 
 
 class ActionItemUpdate(BaseModel):
-    title: str | None = Field(None, min_length=1, max_length=2000)
+    title: Text | None = Field(None, min_length=1, max_length=2000)
     owner: str | None = Field(None, max_length=200)
     status: Literal["open", "in_progress", "done"] | None = None
     due_at: UtcDatetime | None = None

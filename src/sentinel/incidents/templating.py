@@ -25,6 +25,9 @@ _FILTERS = {
 }
 
 
+ROOTS = ("incident", "alert", "alerts")
+
+
 class TemplateError(ValueError):
     """A template that cannot be rendered; the message names the broken reference."""
 
@@ -37,23 +40,47 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def lookup(context: Mapping[str, Any], path: str) -> Any:
-    """Walk `a.b[0].c` (or `labels["k.with.dots"]`) through dicts and lists."""
-    position, value, walked = 0, context, ""
+def _parse(path: str) -> list[str | int]:
+    """`a.b[0].c` or `labels["k.with.dots"]` as keys and indexes; TemplateError if it
+    does not parse."""
     path = path.strip()
     if not path:
         raise TemplateError("An empty {{ }} placeholder.")
+    keys: list[str | int] = []
+    position = 0
     while position < len(path):
         step = _STEP.match(path, position)
         if step is None or step.end() == position:
             raise TemplateError(f"Cannot parse the reference {path!r} at {path[position:]!r}.")
         name, index, quoted = step.groups()
-        key: str | int = int(index) if index is not None else (name or quoted or "")
+        keys.append(int(index) if index is not None else (name or quoted or ""))
+        position = step.end()
+    return keys
+
+
+def _filters(expression: str) -> tuple[str, list[str]]:
+    """The reference and the filters of `reference | filter | …`, every filter known."""
+    parts = [p.strip() for p in expression.split("|")]
+    for name in parts[1:]:
+        if name not in _FILTERS:
+            raise TemplateError(
+                f"Unknown filter {name!r} in {{{{ {expression} }}}}; "
+                f"known: {', '.join(sorted(_FILTERS))}."
+            )
+    return parts[0], parts[1:]
+
+
+def lookup(context: Mapping[str, Any], path: str) -> Any:
+    """Walk `a.b[0].c` (or `labels["k.with.dots"]`) through dicts and lists."""
+    value: Any = context
+    walked = ""
+    for key in _parse(path):
         if isinstance(key, int):
             if not isinstance(value, list) or key >= len(value):
                 size = len(value) if isinstance(value, list) else 0
                 raise TemplateError(
-                    f"{path!r}: {walked or 'the context'} has no item [{key}] (it holds {size})."
+                    f"{path.strip()!r}: {walked or 'the context'} has no item [{key}] "
+                    f"(it holds {size})."
                 )
             value = value[key]
             walked += f"[{key}]"
@@ -61,30 +88,56 @@ def lookup(context: Mapping[str, Any], path: str) -> Any:
             if not isinstance(value, Mapping) or key not in value:
                 known = ", ".join(sorted(value)) if isinstance(value, Mapping) else "nothing"
                 raise TemplateError(
-                    f"{path!r}: {walked or 'the context'} has no field {key!r} "
+                    f"{path.strip()!r}: {walked or 'the context'} has no field {key!r} "
                     f"(available: {known})."
                 )
             value = value[key]
             walked += f".{key}" if walked else key
-        position = step.end()
     return value
 
 
 def _evaluate(context: Mapping[str, Any], expression: str) -> Any:
-    parts = [p.strip() for p in expression.split("|")]
-    value = lookup(context, parts[0])
-    for name in parts[1:]:
-        if name not in _FILTERS:
-            raise TemplateError(
-                f"Unknown filter {name!r} in {{{{ {expression} }}}}; "
-                f"known: {', '.join(sorted(_FILTERS))}."
-            )
+    reference, filters = _filters(expression)
+    value = lookup(context, reference)
+    for name in filters:
         value = _FILTERS[name](value)
     return value
 
 
+def _unclosed(template: str) -> None:
+    """A `{{` left once every whole placeholder is taken out is a typo, not text: it
+    would otherwise go out literally in a URL, header or body."""
+    rest = _PLACEHOLDER.sub("", template)
+    if "{{" in rest:
+        at = rest.index("{{")
+        raise TemplateError(f"An unclosed '{{{{' in {template!r} (at {rest[at : at + 30]!r}).")
+
+
+def check(template: Any) -> None:
+    """What can be known before there is an incident: every placeholder closed, each
+    reference parses and starts at incident, alert or alerts, every filter known.
+    Whether a field exists is judged when the step runs."""
+    if isinstance(template, list):
+        for item in template:
+            check(item)
+        return
+    if isinstance(template, dict):
+        for item in template.values():
+            check(item)
+        return
+    if not isinstance(template, str):
+        return
+    _unclosed(template)
+    for match in _PLACEHOLDER.finditer(template):
+        reference, _ = _filters(match.group(1))
+        first = _parse(reference)[0]
+        if first not in ROOTS:
+            raise TemplateError(f"{{{{ {match.group(1)} }}}} must start with {', '.join(ROOTS)}.")
+
+
 def render(template: str, context: Mapping[str, Any]) -> str:
     """Replace every `{{ reference | filter }}` in a string."""
+    _unclosed(template)
     return _PLACEHOLDER.sub(lambda m: _text(_evaluate(context, m.group(1))), template)
 
 
