@@ -18,7 +18,7 @@ Stores never commit.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,9 +105,11 @@ async def _minutes_of(
     end_ns: int,
     filters: list[Any],
     ceiling: int,
+    floor: int,
 ) -> list[tuple[int, _Minute]]:
     """(upper bound of the longest match, minute) for each minute of the window holding a
-    span of the service; the bound is the minute's longest span of the service."""
+    span of the service longer than `floor`; the bound is the minute's longest span of the
+    service."""
     scope: list[Any] = [Span.service == service]
     if operation:
         scope.append(Span.name == operation)
@@ -126,7 +128,7 @@ async def _minutes_of(
     params = {"first": first, "last": last, "service": service, "ceiling": ceiling}
     found = []
     for minute, longest in (await session.execute(_MAXIMA, params)).all():
-        if longest is None:
+        if longest is None or longest <= floor:
             continue
         low, high = int(minute) * MINUTE_NS, (int(minute) + 1) * MINUTE_NS
         if minute > 0 and start_ns <= low and high <= end_ns:
@@ -148,12 +150,18 @@ async def longest_first(
     limit: int,
     after: tuple[int, str] | None,
     best_values: Callable[[list[str]], Awaitable[dict[str, int]]],
+    floor: int = -1,
+    among: Collection[str] | None = None,
 ) -> list[tuple[str, int]]:
     """Trace ids with a matching span, longest best span first (ties by trace id), each
     with that duration; strictly after the `after` cursor. `filters` are the conditions
     other than service, operation and time; `best_values(trace_ids)` gives each trace's
-    longest matching span in the whole window (to drop a trace an earlier page showed)."""
+    longest matching span in the whole window (to drop a trace an earlier page showed).
+    Only spans longer than `floor` match: minutes with none are never opened. Without a
+    service, `among` names the services to search (default: every service)."""
     ceiling = 2**63 - 1
+    if floor >= 0:
+        filters = [*filters, Span.duration_ns > floor]
     if after is not None:
         value, trace_id = after
         ceiling = value
@@ -169,9 +177,10 @@ async def longest_first(
     # a span (1), so a span leaves only when no unread minute could hold a longer or
     # equal one; spans tie by trace id, then row id.
     heap: list[tuple[int, int, str, int, int]] = []
-    for name in await _services(session, service):
+    names = sorted(among) if service is None and among is not None else None
+    for name in names if names is not None else await _services(session, service):
         for bound, minute in await _minutes_of(
-            session, name, operation, start_ns, end_ns, filters, ceiling
+            session, name, operation, start_ns, end_ns, filters, ceiling, floor
         ):
             heapq.heappush(heap, (-bound, 0, "", 0, len(minutes)))
             minutes.append(minute)

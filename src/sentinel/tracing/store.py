@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.storage.dialect import dialect_name
 from sentinel.tracing import filters, longest
+from sentinel.tracing.indexes import MINUTE_NS
 from sentinel.tracing.models import EdgeRollup, OperationRollup, Span, SpanResource
 
 SortKey = Literal["start", "duration"]
@@ -273,16 +274,50 @@ async def latest_kinds(
     return kinds
 
 
+async def _no_cursor(_trace_ids: list[str]) -> dict[str, int]:
+    return {}
+
+
+async def _longest_roots(
+    session: AsyncSession,
+    start_ns: int,
+    end_ns: int,
+    services: set[str],
+    where: list[Any],
+    limit: int,
+    floor: int = -1,
+    keep: Callable[[Any], bool] = lambda _row: True,
+) -> list[Any]:
+    """Root spans of `services` matching `where` (and `keep`, the same test in Python),
+    longest first, found by the per-minute duration index (longest.py) rather than by
+    sorting every root span of the window."""
+    roots = [Span.parent_span_id == "", *where]
+    service = next(iter(services)) if len(services) == 1 else None
+    hits = await longest.longest_first(
+        session, service, None, start_ns, end_ns, roots, limit, None, _no_cursor, floor, services
+    )
+    if not hits:
+        return []
+    # By trace id only: given the window or `where` as well, SQLite reads the window
+    # through another index instead.
+    stmt = select(*_SUMMARY_COLUMNS).where(
+        Span.trace_id.in_([t for t, _ in hits]), Span.parent_span_id == ""
+    )
+    rows = [
+        row
+        for row in (await session.execute(stmt)).all()
+        if start_ns <= row.start_ns < end_ns and row.duration_ns > floor and keep(row)
+    ]
+    rows.sort(key=lambda row: (-row.duration_ns, row.trace_id))
+    return rows[:limit]
+
+
 async def slowest_roots(
     session: AsyncSession, start_ns: int, end_ns: int, service: str | None, limit: int
 ) -> list[Any]:
-    stmt = select(*_SUMMARY_COLUMNS).where(
-        Span.parent_span_id == "", Span.start_ns >= start_ns, Span.start_ns < end_ns
-    )
-    if service:
-        stmt = stmt.where(Span.service == service)
-    stmt = stmt.order_by(Span.duration_ns.desc()).limit(limit)
-    return list((await session.execute(stmt)).all())
+    """The longest root spans of the window (of one service, or of any)."""
+    services = {s for s, _ in await root_operations(session, start_ns, end_ns, service)}
+    return await _longest_roots(session, start_ns, end_ns, services, [], limit)
 
 
 async def roots_slower_than(
@@ -292,31 +327,58 @@ async def roots_slower_than(
     thresholds: dict[tuple[str, str], int],
     limit: int,
 ) -> list[Any]:
-    """Root spans slower than their own operation's threshold."""
+    """Root spans slower than their own operation's threshold, longest first."""
     if not thresholds:
         return []
     over = [
         and_(Span.service == s, Span.name == n, Span.duration_ns > t)
         for (s, n), t in thresholds.items()
     ]
-    stmt = (
-        select(*_SUMMARY_COLUMNS)
-        .where(Span.parent_span_id == "", Span.start_ns >= start_ns, Span.start_ns < end_ns)
-        .where(or_(*over))
-        .order_by(Span.duration_ns.desc())
-        .limit(limit)
+    services = {s for s, _ in thresholds}
+    floor = min(thresholds.values())
+
+    def slower(row: Any) -> bool:
+        return bool(row.duration_ns > thresholds.get((row.service, row.name), 2**63))
+
+    return await _longest_roots(
+        session, start_ns, end_ns, services, [or_(*over)], limit, floor, slower
     )
-    return list((await session.execute(stmt)).all())
+
+
+_ROOT_PROBE = 50  # newest spans of an operation looked at to tell whether it is a root
 
 
 async def root_operations(
     session: AsyncSession, start_ns: int, end_ns: int, service: str | None
 ) -> list[tuple[str, str]]:
-    """(service, operation) of root spans in the window, most frequent first."""
-    stmt = select(Span.service, Span.name, func.count()).where(
-        Span.parent_span_id == "", Span.start_ns >= start_ns, Span.start_ns < end_ns
+    """(service, operation) of root spans in the window, busiest first (at most 200).
+
+    The window's operations come from the minute rollups; an operation counts as a root
+    one when a root span is among its newest spans of the window (one index seek each),
+    so this never reads every span of the window."""
+    first, last = start_ns // MINUTE_NS, (end_ns - 1) // MINUTE_NS
+    busiest = (
+        select(OperationRollup.service, OperationRollup.name)
+        .where(OperationRollup.minute >= first, OperationRollup.minute <= last)
+        .group_by(OperationRollup.service, OperationRollup.name)
+        .order_by(func.sum(OperationRollup.count).desc(), OperationRollup.service)
+        .limit(1000)
     )
     if service:
-        stmt = stmt.where(Span.service == service)
-    stmt = stmt.group_by(Span.service, Span.name).order_by(func.count().desc()).limit(200)
-    return [(s, n) for s, n, _ in (await session.execute(stmt)).all()]
+        busiest = busiest.where(OperationRollup.service == service)
+    found: list[tuple[str, str]] = []
+    for s, n in (await session.execute(busiest)).all():
+        newest = (
+            select(Span.parent_span_id)
+            .where(Span.service == s, Span.name == n)
+            .where(Span.start_ns >= start_ns, Span.start_ns < end_ns)
+            .order_by(Span.start_ns.desc())
+            .limit(_ROOT_PROBE)
+            .subquery()
+        )
+        probe = select(func.count()).select_from(newest).where(newest.c.parent_span_id == "")
+        if await session.scalar(probe):
+            found.append((str(s), str(n)))
+            if len(found) == 200:
+                break
+    return found
