@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.logs import search
+from sentinel.logs import search, trace_refs
 from sentinel.logs.derive import CURSOR, MINUTE_NS
 from sentinel.logs.models import LogDeriveCursor, LogPattern, LogPatternMinute, LogRecord
 from sentinel.logs.query import LogQuery, parse, parse_levels
@@ -49,8 +49,10 @@ async def count_matching(session: AsyncSession, query: LogQuery, start_ns: int, 
     postgres = dialect_name(session) == "postgresql"
     indexed = 0 if postgres else await _indexed_through(session)
     stmt = select(func.count()).select_from(LogRecord)
-    for condition in search.filters(query, postgres, indexed):
+    trace = await trace_refs.for_trace(session, query.trace_id)
+    for condition in search.filters(query, postgres, indexed, trace):
         stmt = stmt.where(condition)
+    stmt = trace_refs.seek_by_id(stmt, trace)
     expression = None if postgres else search.fts5_expression(query)
     params = {"fts": expression} if expression else {}
     return int((await session.execute(stmt, params)).scalar_one())

@@ -1,10 +1,11 @@
-"""Derived work that trails ingest: the full-text index and pattern mining.
+"""Derived work that trails ingest: the full-text index, pattern mining, trace refs.
 
 Ingest only inserts raw rows. This follows them by id from a cursor row, in batches, as
 Elasticsearch's refresh does: each batch mines the Drain pattern of every record, sets
 its pattern_id, adds it to the SQLite FTS5 index (PostgreSQL's GIN index needs no
-help), bumps the per-minute pattern volume and moves the cursor, all in one
-transaction. A crash loses nothing: the next run starts again after the cursor.
+help), bumps the per-minute pattern volume, notes where each trace's lines are
+(trace_refs.py) and moves the cursor, all in one transaction. A crash loses nothing:
+the next run starts again after the cursor.
 
 The Drain tree lives in memory. The cursor row's `version` changes with each batch; a
 process whose miner is not at that version (another replica ran the last batch, or a
@@ -23,14 +24,15 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sentinel.logs import trace_refs
 from sentinel.logs.drain import Drain
-from sentinel.logs.models import LogDeriveCursor, LogPattern
+from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor, LogPattern
 from sentinel.logs.severity import ERROR_NUMBER
 from sentinel.logs.writer import driver_connection
 from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.storage.engine import Database
 
-CURSOR = "derive"
+CURSOR = DERIVE_CURSOR
 BATCH_ROWS = 5_000
 MAX_SERVICES_PER_PATTERN = 50
 MAX_EXAMPLE_CHARS = 2_000
@@ -134,6 +136,7 @@ class _Plan:
     assignments: list[tuple[int, int]]
     minutes: dict[tuple[int, int, str], list[int]]
     dirty: set[int]
+    trace_refs: list[tuple[str, int, int]]
 
 
 async def _plan(
@@ -151,7 +154,7 @@ async def _plan(
     rows = (
         await session.execute(
             text(
-                "SELECT id, time_ns, service, severity_number, body FROM log_records "
+                "SELECT id, time_ns, service, severity_number, body, trace_id FROM log_records "
                 "WHERE id > :after AND id <= :upper ORDER BY id LIMIT :limit"
             ),
             {"after": after, "upper": upper, "limit": limit},
@@ -161,7 +164,8 @@ async def _plan(
         return None
     # Mining is CPU work: a thread lets the event loop serve requests in between.
     assignments, minutes, dirty = await asyncio.to_thread(_mine, miner, rows)
-    return _Plan(after, version, len(rows), int(rows[-1][0]), assignments, minutes, dirty)
+    refs = trace_refs.of_batch((r[0], r[5]) for r in rows)
+    return _Plan(after, version, len(rows), int(rows[-1][0]), assignments, minutes, dirty, refs)
 
 
 async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, plan: _Plan) -> None:
@@ -183,6 +187,7 @@ async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, p
         )
     await _save_patterns(session, miner, plan.dirty)
     await _save_minutes(session, plan.minutes)
+    await trace_refs.save(session, plan.trace_refs)
     cursor.last_id = plan.last_id
     cursor.version += 1
     cursor.updated_ns = time.time_ns()
@@ -235,7 +240,7 @@ def _mine(
     assignments: list[tuple[int, int]] = []
     minutes: dict[tuple[int, int, str], list[int]] = {}
     dirty: set[int] = set()
-    for record_id, time_ns, service, number, body in rows:
+    for record_id, time_ns, service, number, body, _trace_id in rows:
         cluster, _changed = add(body)
         pid = cluster.id
         assignments.append((pid, record_id))

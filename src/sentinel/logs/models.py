@@ -1,5 +1,6 @@
 """Log storage: raw records (hot columns + JSON text), mined patterns, per-minute volume,
-and the cursor of the derived work (full-text index, pattern mining).
+where each trace's lines are, and the cursor of the derived work (full-text index, pattern
+mining, trace refs).
 
 The full-text index is not a model: on SQLite it is an FTS5 external-content table
 `log_fts` over log_records.body, filled by the worker from the cursor on; on PostgreSQL
@@ -26,13 +27,8 @@ class LogRecord(Base):
     __table_args__ = (
         Index("ix_log_records_time", "time_ns"),
         Index("ix_log_records_service_time", "service", "time_ns"),
-        # Most lines carry no trace: a partial index stays small.
-        Index(
-            "ix_log_records_trace",
-            "trace_id",
-            sqlite_where=text("trace_id != ''"),
-            postgresql_where=text("trace_id <> ''"),
-        ),
+        # No index on trace_id: random keys made it most of the insert cost. A trace's
+        # lines are found through log_trace_refs (trace_refs.py).
         # The error views read only ERROR and FATAL lines.
         Index(
             "ix_log_records_errors",
@@ -88,6 +84,27 @@ class LogPatternMinute(Base):
     service: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     error_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LogTraceRef(Base):
+    """Where a trace's lines are: per derive batch and trace id in it, the smallest and
+    largest id of that trace's lines in the batch (other traces' lines may lie between).
+    Written by the derive worker behind its cursor, so it covers the ids up to the cursor;
+    reads scan the lines after it (trace_refs.py)."""
+
+    __tablename__ = "log_trace_refs"
+    __table_args__ = (
+        # Retention prunes by it; batches append in id order, so it stays cheap to write.
+        Index("ix_log_trace_refs_last", "last_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    trace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+
+
+DERIVE_CURSOR = "derive"  # the name of the derive worker's cursor row
 
 
 class LogDeriveCursor(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sentinel.api.deps import Reader, SessionDep
 from sentinel.api.errors import BadRequest, NotFound
 from sentinel.api.pagination import decode_cursor, encode_cursor
-from sentinel.logs import derive, search, service, tail, views
+from sentinel.logs import derive, search, service, tail, trace_refs, views
 from sentinel.logs.derive import MINUTE_NS
 from sentinel.logs.models import LogPattern
 from sentinel.logs.query import QuerySyntaxError
@@ -322,6 +322,7 @@ async def get_statistics(
         raise BadRequest(f"step is too small: at most {views.MAX_BUCKETS} buckets per request")
     conditions: list[object] = []
     params: dict[str, object] = {}
+    trace = None
     if query.strip() or level or trace_id:
         runtime: LogsRuntime = request.app.state.logs
         ask = service.SearchRequest(
@@ -335,11 +336,12 @@ async def get_statistics(
             raise BadRequest(f"The query cannot be read: {exc}") from exc
         postgres = session.get_bind().dialect.name == "postgresql"
         indexed = int((await derive.freshness(session))["indexed_through_id"])
-        conditions = search.filters(structured, postgres, indexed)
+        trace = await trace_refs.for_trace(session, structured.trace_id)
+        conditions = search.filters(structured, postgres, indexed, trace)
         fts = None if postgres else search.fts5_expression(structured)
         params = {"fts": fts} if fts else {}
     rows = await views.statistics(
-        session, start_ns, end_ns, step_ns, service_name or [], conditions, params
+        session, start_ns, end_ns, step_ns, service_name or [], conditions, params, trace
     )
     buckets: dict[int, StatisticsBucket] = {}
     by_level: dict[str, int] = {}

@@ -4,6 +4,9 @@ Text terms match words by prefix, phrases match words in order. On SQLite the FT
 index covers the records up to the derive cursor; the few records after it (the
 indexing lag) are matched with LIKE instead, so a search never misses a fresh line, and
 the response says how far the index had got.
+
+A trace id is looked up the same way: log_trace_refs (trace_refs.py) says where the
+trace's lines are up to the derive cursor, and the lines after it are scanned.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sentinel.api.pagination import decode_cursor, encode_cursor
 from sentinel.logs import severity
 from sentinel.logs.models import LogRecord
 from sentinel.logs.query import LogQuery
+from sentinel.logs.trace_refs import TraceLines, for_trace, seek_by_id
 
 _WORD = re.compile(r"\w+")
 
@@ -79,9 +83,14 @@ def _attribute(key: str, postgres: bool) -> ColumnElement[Any]:
     )
 
 
-def filters(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
+def filters(
+    query: LogQuery, postgres: bool, indexed_through: int, trace: TraceLines | None = None
+) -> list[Any]:
     """Every condition of the query except the ordering and the page cursor. On SQLite
-    a text search binds `:fts` (pass fts5_expression as the statement's parameter)."""
+    a text search binds `:fts` (pass fts5_expression as the statement's parameter).
+    `trace` (trace_refs.for_trace of query.trace_id) says where that trace's lines are;
+    without it the trace id is a plain filter, which reads every row the other
+    conditions leave (there is no index on trace_id): fine within an id range (the tail)."""
     where: list[Any] = []
     if query.start_ns is not None:
         where.append(LogRecord.time_ns >= query.start_ns)
@@ -94,7 +103,10 @@ def filters(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
     if query.levels:
         ranges = severity.levels_to_ranges(set(query.levels))
         where.append(or_(*(LogRecord.severity_number.between(lo, hi) for lo, hi in ranges)))
-    if query.trace_id:
+    by_trace = ranged(query, trace)
+    if by_trace is not None:
+        where.append(by_trace.condition())
+    elif query.trace_id:
         where.append(LogRecord.trace_id == query.trace_id)
     if query.span_id:
         where.append(LogRecord.span_id == query.span_id)
@@ -106,11 +118,16 @@ def filters(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
         where.append(func.coalesce(_attribute(key, postgres), "") != value)
     for value in query.exclude:
         where.append(not_(contains(value, postgres)))
-    where.extend(_text(query, postgres, indexed_through))
+    where.extend(_text(query, postgres, indexed_through, by_trace is not None))
     return where
 
 
-def _text(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
+def ranged(query: LogQuery, trace: TraceLines | None) -> TraceLines | None:
+    """`trace` when it holds the query's trace: the statement then reads by its ranges."""
+    return trace if trace is not None and trace.trace_id == query.trace_id else None
+
+
+def _text(query: LogQuery, postgres: bool, indexed_through: int, by_trace: bool) -> list[Any]:
     texts = query.text_terms()
     if not texts:
         return []
@@ -128,7 +145,10 @@ def _text(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
         return where
     expression = fts5_expression(query)
     if expression:
-        indexed = LogRecord.id.in_(
+        # With a trace's ranges to read by, the index's matches are a check on them (+ 0
+        # keeps SQLite from reading every match of a common word instead).
+        key = LogRecord.id + 0 if by_trace else LogRecord.id
+        indexed = key.in_(
             select(text("rowid")).select_from(text("log_fts")).where(text("log_fts MATCH :fts"))
         )
         tail = and_(
@@ -139,11 +159,13 @@ def _text(query: LogQuery, postgres: bool, indexed_through: int) -> list[Any]:
     return where
 
 
-def statement(query: LogQuery, postgres: bool, indexed_through: int) -> Select[Any]:
+def statement(
+    query: LogQuery, postgres: bool, indexed_through: int, trace: TraceLines | None = None
+) -> Select[Any]:
     stmt = select(LogRecord)
-    for condition in filters(query, postgres, indexed_through):
+    for condition in filters(query, postgres, indexed_through, trace):
         stmt = stmt.where(condition)
-    return stmt
+    return seek_by_id(stmt, ranged(query, trace))
 
 
 async def run(
@@ -156,7 +178,7 @@ async def run(
     cursor: str | None,
 ) -> tuple[list[LogRecord], str | None]:
     """One page of matching records, newest first, keyed by (time_ns, id)."""
-    stmt = statement(query, postgres, indexed_through)
+    stmt = statement(query, postgres, indexed_through, await for_trace(session, query.trace_id))
     if cursor:
         time_ns, record_id = decode_cursor(cursor, 2)
         stmt = stmt.where(

@@ -99,7 +99,8 @@ def tail_query(query: LogQuery) -> LogQuery:
 
 
 def _conditions(query: LogQuery, postgres: bool) -> list[Any]:
-    # Text terms as a scan of the few new rows (SQLite's FTS5 index trails ingest).
+    # Text terms as a scan of the few new rows (SQLite's FTS5 index trails ingest), and
+    # the trace id as a plain filter: the poll's id range bounds the rows read.
     no_text = LogQuery(**{**query.__dict__, "terms": [], "phrases": []})
     where = search.filters(no_text, postgres, 0)
     if postgres:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from sentinel.logs import trace_refs
 from sentinel.logs.derive import Miner, derive_pending
 from sentinel.timeutil import parse_duration
 from sentinel.worker.registry import JobContext, JobRegistry
@@ -32,7 +33,7 @@ def register(registry: JobRegistry) -> None:
 
 async def enforce_retention(ctx: JobContext, _payload: dict[str, Any]) -> None:
     """Delete records older than SENTINEL_LOGS_RETENTION, in chunks, with their index
-    entries; and the pattern volume minutes past it."""
+    entries; and the pattern volume minutes and trace refs past it."""
     keep = parse_duration(ctx.settings.logs_retention)
     await delete_before(ctx, time.time_ns() - int(keep.total_seconds() * 1e9))
 
@@ -91,4 +92,5 @@ async def delete_before(ctx: JobContext, cutoff_ns: int) -> int:
             text("DELETE FROM log_pattern_minutes WHERE minute < :m"),
             {"m": cutoff_ns // (60 * 10**9)},
         )
+        await trace_refs.prune(session)
     return deleted

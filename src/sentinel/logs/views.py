@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.logs import anomaly
+from sentinel.logs import anomaly, trace_refs
 from sentinel.logs.derive import MINUTE_NS
 from sentinel.logs.models import LogPattern, LogPatternMinute, LogRecord
 from sentinel.logs.severity import ERROR_NUMBER, level_of
@@ -170,9 +170,11 @@ async def statistics(
     services: list[str],
     conditions: Sequence[Any] = (),
     params: dict[str, Any] | None = None,
+    trace: trace_refs.TraceLines | None = None,
 ) -> list[tuple[int, str, str, int]]:
     """(bucket start ns, service, level, count) rows; `conditions` (a search's filters,
-    with their bound `params`) narrow the records counted."""
+    with their bound `params`, and `trace` if they hold its ranges) narrow the records
+    counted."""
     bucket = (LogRecord.time_ns - start_ns) // step_ns
     stmt = (
         select(
@@ -188,6 +190,7 @@ async def statistics(
         stmt = stmt.where(LogRecord.service.in_(services))
     for condition in conditions:
         stmt = stmt.where(condition)
+    stmt = trace_refs.seek_by_id(stmt, trace)
     return [
         (start_ns + int(b) * step_ns, service, level, int(count))
         for b, service, level, count in (await session.execute(stmt, params or {})).all()
@@ -195,12 +198,15 @@ async def statistics(
 
 
 async def trace_logs(session: AsyncSession, trace_id: str, limit: int) -> list[LogRecord]:
+    """The trace's lines in time order, found through log_trace_refs (trace_refs.py)."""
+    lines = await trace_refs.lookup(session, trace_id)
     stmt = (
         select(LogRecord)
-        .where(LogRecord.trace_id == trace_id)
+        .where(lines.condition())
         .order_by(LogRecord.time_ns, LogRecord.id)
         .limit(limit)
     )
+    stmt = trace_refs.seek_by_id(stmt, lines)
     return list((await session.execute(stmt)).scalars().all())
 
 
