@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, validation_alias=_env("DB_POOL_SIZE"))
 
     traces_retention: str = Field("7d", validation_alias=_env("TRACES_RETENTION"))
+    # Experimental (docs/storage-shape.md): spans are also written as compressed blocks
+    # with an integer index, and trace-by-id reads come from those.
+    traces_blocks: bool = Field(False, validation_alias=_env("TRACES_BLOCKS"))
     logs_retention: str = Field("7d", validation_alias=_env("LOGS_RETENTION"))
     otlp_grpc_port: int | None = Field(
         None, ge=1, le=65535, validation_alias=_env("OTLP_GRPC_PORT")

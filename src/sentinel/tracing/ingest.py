@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sentinel.storage.engine import Database
-from sentinel.tracing import rollup, writer
+from sentinel.tracing import blocks, rollup, writer
 from sentinel.tracing.records import SpanBatch
 from sentinel.tracing.runtime import TracingRuntime
 
@@ -19,6 +21,10 @@ async def store_spans(db: Database, runtime: TracingRuntime, batch: SpanBatch) -
     # Grouped before the transaction; the writer regroups only when it drops spans that
     # were already stored or repeated, and hands back what it counted.
     groups = rollup.group_operations(batch.rows)
+    block = None
+    if runtime.blocks:
+        # zlib lets go of the GIL: the other core compresses while the loop serves.
+        block = await asyncio.to_thread(blocks.encode, batch.rows, batch.resources)
     async with runtime.admission.writing(), db.write_transaction() as session:
-        groups = await writer.write_batch(session, batch, groups)
+        groups = await writer.write_batch(session, batch, groups, block)
     runtime.red.observe(groups)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sentinel.api.deps import Reader, SessionDep
 from sentinel.api.errors import BadRequest
-from sentinel.tracing import jaeger, service, store
+from sentinel.tracing import block_store, jaeger, service, store
 from sentinel.tracing.filters import AttributeFilter
 from sentinel.tracing.records import KIND_NAMES
 from sentinel.tracing.routes import normalize_trace_id
@@ -62,6 +63,7 @@ async def operations_with_kind(
 
 @router.get("/traces", summary="Jaeger: search traces")
 async def find_traces(
+    request: Request,
     session: SessionDep,
     _principal: Reader,
     service_name: Annotated[str | None, Query(alias="service")] = None,
@@ -102,26 +104,36 @@ async def find_traces(
         max_duration_ns=max_ns,
     )
     hits = await store.search_trace_ids(session, query, "start", limit, None)
-    traces = await _full_traces(session, [t for t, _ in hits])
+    traces = await _full_traces(request, session, [t for t, _ in hits])
     return _json(jaeger.envelope(traces))
 
 
-async def _full_traces(session: SessionDep, trace_ids: list[str]) -> list[dict[str, Any]]:
+async def _full_traces(
+    request: Request, session: SessionDep, trace_ids: list[str]
+) -> list[dict[str, Any]]:
+    """The traces in Jaeger's model, from the block store with SENTINEL_TRACES_BLOCKS."""
+    spans: Sequence[Any]
+    resources: dict[int, Any]
+    if request.app.state.tracing.blocks:
+        spans, resources = await block_store.trace_spans(session, trace_ids)
+    else:
+        spans = await store.spans_of_traces(session, trace_ids)
+        resources = await store.resources(session, {s.resource_id for s in spans})
     spans_by_trace: dict[str, list[Any]] = defaultdict(list)
-    for span in await store.spans_of_traces(session, trace_ids):
+    for span in spans:
         spans_by_trace[span.trace_id].append(span)
-    resource_ids = {s.resource_id for spans in spans_by_trace.values() for s in spans}
-    resources = await store.resources(session, resource_ids)
     return [jaeger.trace_json(spans_by_trace[t], resources) for t in trace_ids if spans_by_trace[t]]
 
 
 @router.get("/traces/{trace_id}", summary="Jaeger: one trace")
-async def get_trace(trace_id: str, session: SessionDep, _principal: Reader) -> Response:
+async def get_trace(
+    trace_id: str, request: Request, session: SessionDep, _principal: Reader
+) -> Response:
     try:
         normalized = normalize_trace_id(trace_id)
     except BadRequest as exc:
         return _error(400, exc.detail)
-    traces = await _full_traces(session, [normalized])
+    traces = await _full_traces(request, session, [normalized])
     if not traces:
         return _error(404, "trace not found")
     return _json(jaeger.envelope(traces))

@@ -1,4 +1,5 @@
-"""The tracing domain's per-app state: ingest admission and the RED metrics collector."""
+"""The tracing domain's per-app state: ingest admission, the RED metrics collector, and
+whether spans also go to the block store (SENTINEL_TRACES_BLOCKS, experimental)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sentinel.tracing.metrics import RedMetrics
 class TracingRuntime:
     admission: IngestAdmission
     red: RedMetrics
+    blocks: bool = False
 
     @classmethod
     def build(cls, settings: Settings, registry: CollectorRegistry) -> TracingRuntime:
@@ -23,4 +25,5 @@ class TracingRuntime:
         return cls(
             admission=IngestAdmission(max_pending=settings.ingest_max_pending, writers=writers),
             red=RedMetrics(registry),
+            blocks=settings.traces_blocks,
         )

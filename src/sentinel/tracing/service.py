@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sentinel.api.errors import BadRequest, NotFound
 from sentinel.api.pagination import decode_cursor, encode_cursor
 from sentinel.storage.engine import Database
-from sentinel.tracing import payload, schemas, sketch, stats, store, tree
+from sentinel.tracing import block_store, payload, schemas, sketch, stats, store, tree
 from sentinel.tracing.ingest import store_spans
 from sentinel.tracing.models import Span
 from sentinel.tracing.records import (
@@ -160,12 +161,20 @@ def summary_out(summary: TraceSummary) -> dict[str, Any]:
     }
 
 
-async def get_trace(session: AsyncSession, trace_id: str) -> schemas.TraceView:
-    """Every span of a trace as a tree, with self time and the critical path marked."""
-    spans = await store.trace_spans(session, trace_id.lower())
+async def get_trace(
+    session: AsyncSession, trace_id: str, from_blocks: bool = False
+) -> schemas.TraceView:
+    """Every span of a trace as a tree, with self time and the critical path marked; read
+    from the block store when `from_blocks` (SENTINEL_TRACES_BLOCKS)."""
+    spans: Sequence[Any]
+    resources: dict[int, Any]
+    if from_blocks:
+        spans, resources = await block_store.trace_spans(session, [trace_id.lower()])
+    else:
+        spans = await store.trace_spans(session, trace_id.lower())
+        resources = await store.resources(session, {s.resource_id for s in spans})
     if not spans:
         raise NotFound(f"No trace {trace_id}.")
-    resources = await store.resources(session, {s.resource_id for s in spans})
     nodes = [tree.TreeSpan(s.span_id, s.parent_span_id, s.start_ns, s.duration_ns) for s in spans]
     built = tree.build(nodes)
     rows = {s.span_id: s for s in spans}

@@ -11,22 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.timeutil import parse_duration
 from sentinel.tracing.compaction import fold
-from sentinel.tracing.models import EdgeRollup, OperationRollup, Span, SpanResource
+from sentinel.tracing.models import (
+    EdgeRollup,
+    OperationRollup,
+    Span,
+    SpanBlock,
+    SpanIndexRow,
+    SpanResource,
+)
 from sentinel.tracing.rollup import NS_PER_MINUTE
 from sentinel.tracing.writer import LAST_SEEN_STEP_NS
 from sentinel.worker.registry import JobContext, JobRegistry
 
 # Bounded work per run keeps each transaction short; the next run continues.
 DELETE_BATCH = 50_000
+DELETE_BLOCKS = 500  # a block holds one ingest request's spans, up to megabytes
 COMPACT_KEYS = 2_000
 # Minutes this recent may still be receiving partial rows from ingest.
 OPEN_MINUTES = 2
 
 
 async def enforce_retention(session: AsyncSession, retention: timedelta, now_ns: int) -> int:
-    """Delete spans that started before now - retention, rollups of those minutes, and
-    resources no remaining span uses. Returns how many spans were deleted (at most
-    DELETE_BATCH per call)."""
+    """Delete spans that started before now - retention, rollups of those minutes,
+    resources no remaining span uses, and the block store's expired index rows and blocks.
+    Returns how many spans were deleted (at most DELETE_BATCH per call)."""
     cutoff_ns = now_ns - int(retention.total_seconds() * 1e9)
     doomed = select(Span.id).where(Span.start_ns < cutoff_ns).limit(DELETE_BATCH)
     ids = list((await session.scalars(doomed)).all())
@@ -37,10 +45,26 @@ async def enforce_retention(session: AsyncSession, retention: timedelta, now_ns:
         # before it has no newer span (writer.LAST_SEEN_STEP_NS): nothing uses it.
         floor_ns = cutoff_ns - LAST_SEEN_STEP_NS
         await session.execute(delete(SpanResource).where(SpanResource.last_seen_ns < floor_ns))
+    await _expire_blocks(session, cutoff_ns)
     cutoff_minute = cutoff_ns // NS_PER_MINUTE
     await session.execute(delete(OperationRollup).where(OperationRollup.minute < cutoff_minute))
     await session.execute(delete(EdgeRollup).where(EdgeRollup.minute < cutoff_minute))
     return len(ids)
+
+
+async def _expire_blocks(session: AsyncSession, cutoff_ns: int) -> None:
+    """The block store's part (SENTINEL_TRACES_BLOCKS): index rows of spans that started
+    before the cutoff, then, once none is left, blocks whose newest span did. A block
+    outlives the index rows of its older spans; reads only go through index rows."""
+    doomed = select(SpanIndexRow.id).where(SpanIndexRow.start_ns < cutoff_ns).limit(DELETE_BATCH)
+    ids = list((await session.scalars(doomed)).all())
+    if ids:
+        await session.execute(delete(SpanIndexRow).where(SpanIndexRow.id.in_(ids)))
+    if len(ids) < DELETE_BATCH:
+        expired = select(SpanBlock.id).where(SpanBlock.last_start_ns < cutoff_ns)
+        blocks = list((await session.scalars(expired.limit(DELETE_BLOCKS))).all())
+        if blocks:
+            await session.execute(delete(SpanBlock).where(SpanBlock.id.in_(blocks)))
 
 
 async def compact_rollups(session: AsyncSession, now_ns: int) -> int:

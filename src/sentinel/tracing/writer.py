@@ -1,7 +1,7 @@
-"""The span write path: resources, spans and rollups in the caller's transaction.
+"""The span write path: resources, spans and rollups in the caller's transaction (and,
+with SENTINEL_TRACES_BLOCKS on, the spans' block and index rows: block_store.py).
 
-Spans go through the driver's own executemany: SQLAlchemy's per-row parameter handling
-costs more than the insert itself at ingest rates. The store never commits.
+Spans go through the driver's own executemany (driver.py). The store never commits.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.storage.dialect import dialect_name, upsert_insert
-from sentinel.tracing import rollup
+from sentinel.tracing import block_store, rollup
+from sentinel.tracing.driver import driver_of, insert_sql
 from sentinel.tracing.models import SpanResource
 from sentinel.tracing.records import SPAN_COLUMNS, START, TRACE_ID, SpanBatch
 
@@ -24,27 +25,16 @@ _LOOKUP_CHUNK = 500
 LAST_SEEN_STEP_NS = 3600 * 10**9
 
 
-def _insert_sql(table: str, columns: Iterable[str], postgres: bool, ignore: bool) -> str:
-    cols = list(columns)
-    if postgres:
-        marks = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-        tail = " ON CONFLICT DO NOTHING" if ignore else ""
-        return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks}){tail}"  # noqa: S608
-    verb = "INSERT OR IGNORE" if ignore else "INSERT"
-    marks = ", ".join("?" for _ in cols)
-    return f"{verb} INTO {table} ({', '.join(cols)}) VALUES ({marks})"
-
-
 _SQL: dict[tuple[str, bool], str] = {}
 for _pg in (False, True):
-    _SQL[("spans", _pg)] = _insert_sql("spans", SPAN_COLUMNS, _pg, ignore=True)
-    _SQL[("ops", _pg)] = _insert_sql(
+    _SQL[("spans", _pg)] = insert_sql("spans", SPAN_COLUMNS, _pg, ignore=True)
+    _SQL[("ops", _pg)] = insert_sql(
         "span_operation_rollups",
         ("minute", "service", "name", "count", "error_count", "duration_sum_ns", "sketch"),
         _pg,
         ignore=False,
     )
-    _SQL[("edges", _pg)] = _insert_sql(
+    _SQL[("edges", _pg)] = insert_sql(
         "span_edge_rollups",
         ("minute", "caller", "callee", "traced", "count", "error_count", "sketch"),
         _pg,
@@ -52,17 +42,11 @@ for _pg in (False, True):
     )
 
 
-async def _driver(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
-
-
 async def _executemany(session: AsyncSession, key: str, rows: list[Any]) -> None:
     if not rows:
         return
     postgres = dialect_name(session) == "postgresql"
-    driver = await _driver(session)
+    driver = await driver_of(session)
     await driver.executemany(_SQL[(key, postgres)], rows)
 
 
@@ -76,7 +60,7 @@ async def _stored_spans(session: AsyncSession, traces: list[str]) -> list[rollup
     """The stored spans of these traces, through the driver like the inserts (this runs
     for every batch): one indexed lookup that serves both duplicate detection and edge
     pairing."""
-    driver = await _driver(session)
+    driver = await driver_of(session)
     if dialect_name(session) == "postgresql":
         rows = await driver.fetch(_STORED + "= ANY($1::varchar[])", traces)
         return [rollup.StoredSpan(*row) for row in rows]
@@ -177,11 +161,16 @@ async def _upsert_resources(session: AsyncSession, batch: SpanBatch, newest_ns: 
 
 
 async def write_batch(
-    session: AsyncSession, batch: SpanBatch, groups: rollup.OperationGroups
+    session: AsyncSession,
+    batch: SpanBatch,
+    groups: rollup.OperationGroups,
+    block: bytes | None = None,
 ) -> rollup.OperationGroups:
     """Store a decoded batch and its rollups in the session's transaction; `groups` are
     its rows' (`rollup.group_operations`). Spans already stored, or repeated in the batch,
-    are stored and counted once; returns the groups actually counted."""
+    are stored and counted once; returns the groups actually counted. `block` is the
+    batch's `blocks.encode` when the block store is on: stored with the index rows of
+    the spans stored."""
     rows = batch.rows
     if not rows:
         return {}
@@ -201,6 +190,8 @@ async def write_batch(
     exits = rollup.exits_to_look_up(fresh)
     stored_parents, stored_children = rollup.stored_ends(stored, parents, exits)
     await _executemany(session, "spans", fresh)
+    if block is not None:
+        await block_store.write_block(session, block, rows, fresh)
     await _executemany(session, "ops", rollup.operation_rollups(groups))
     edges = rollup.edge_rollups(fresh, stored_parents, stored_children)
     await _executemany(session, "edges", edges)
