@@ -135,12 +135,14 @@ class TwilioCaller:
 
 @dataclass
 class HttpReceiver:
-    """Records every POST; paths containing '/fail' answer 500, Slack's chat.postMessage
-    and Twilio's Messages/Calls answer like the real APIs (with a `caller`, calls are
-    answered with a key press, as Twilio would post it)."""
+    """Records every POST; paths containing '/fail' answer 500, paths containing '/hang'
+    answer only once `release` is set (a receiver stuck until the sender's timeout),
+    Slack's chat.postMessage and Twilio's Messages/Calls answer like the real APIs (with
+    a `caller`, calls are answered with a key press, as Twilio would post it)."""
 
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
     caller: TwilioCaller | None = None
 
@@ -155,6 +157,8 @@ class HttpReceiver:
                 with receiver.lock:
                     receiver.requests.append(received)
                 status, payload = 200, b"ok"
+                if "/hang" in self.path:
+                    receiver.release.wait(120)
                 if "/fail" in self.path:
                     status, payload = 500, b"receiver down"
                 elif self.path.endswith("chat.postMessage"):
@@ -197,6 +201,7 @@ class HttpReceiver:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
+        self.release.set()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()

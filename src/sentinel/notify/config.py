@@ -22,6 +22,9 @@ class NotifySettings(BaseSettings):
     # Per contact address: at most this many messages per minute; the rest wait.
     rate_limit_per_minute: int = Field(20, ge=1)
     http_timeout_seconds: float = Field(10.0, gt=0)
+    # How long a worker's delivery round waits for its sends; slower ones (a receiver that
+    # hangs until the timeout above) finish in the background, so they delay no other page.
+    send_wait_seconds: float = Field(0.5, gt=0)
     batch_size: int = Field(200, ge=1)
 
     smtp_host: str = "127.0.0.1"

@@ -5,6 +5,7 @@ attempt recorded. Retries back off exponentially; per-address rate limits defer.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -21,6 +22,7 @@ from sentinel.oncall.models import Escalation
 from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.storage.engine import Database
 
+log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 OUTBOX = cast(Table, OutboxMessage.__table__)
 
@@ -198,17 +200,82 @@ async def record(
     )
 
 
-async def deliver_due(db: Database, settings: NotifySettings, secret: str, now_fn: Any) -> int:
-    """One delivery round: claim, send all concurrently, record. Returns messages sent."""
+# Sends still running after a round's patience; each records its own outcome when done.
+STRAGGLERS: set[asyncio.Task[None]] = set()
+
+
+async def deliver_due(
+    db: Database,
+    settings: NotifySettings,
+    secret: str,
+    now_fn: Any,
+    patience: float | None = None,
+) -> int:
+    """One delivery round: claim, send all concurrently, record. Returns messages sent.
+
+    With `patience` (seconds) the round records what has finished by then and returns;
+    sends still waiting on a slow or hanging receiver (up to the HTTP/SMTP timeout) finish
+    in the background and record themselves, so one stuck channel does not hold up the
+    pages queued after it. They keep their lease meanwhile, so nobody else sends them.
+    Without `patience` the round waits for every send."""
     async with db.transaction() as session:
         claimed = await claim(session, now_fn(), settings)
     if not claimed:
         return 0
-    async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
-        senders = Senders(settings, secret, client)
-        results = await asyncio.gather(
-            *(senders.send(item.target, item.page, item.key) for item in claimed)
+    client = httpx.AsyncClient(timeout=settings.http_timeout_seconds)
+    senders = Senders(settings, secret, client)
+    sends = {
+        asyncio.create_task(senders.send(item.target, item.page, item.key)): item
+        for item in claimed
+    }
+    try:
+        done, waiting = await asyncio.wait(sends, timeout=patience)
+    except BaseException:
+        await _abandon(sends, client)
+        raise
+    if waiting:
+        later = asyncio.create_task(
+            _record_later(db, settings, now_fn, client, {task: sends[task] for task in waiting})
         )
+        STRAGGLERS.add(later)
+        later.add_done_callback(STRAGGLERS.discard)
+    else:
+        await client.aclose()
+    outcomes = [(sends[task], task.result()) for task in done]
     async with db.transaction() as session:
-        await record(session, list(zip(claimed, results, strict=True)), now_fn(), settings)
-    return sum(1 for r in results if r.ok)
+        await record(session, outcomes, now_fn(), settings)
+    return sum(1 for _, result in outcomes if result.ok)
+
+
+async def _record_later(
+    db: Database,
+    settings: NotifySettings,
+    now_fn: Any,
+    client: httpx.AsyncClient,
+    sends: dict[asyncio.Task[Delivery], Claimed],
+) -> None:
+    try:
+        await asyncio.wait(sends)
+    except BaseException:  # shutting down: the lease runs out and another round resends
+        await _abandon(sends, client)
+        raise
+    await client.aclose()
+    outcomes = [(item, task.result()) for task, item in sends.items()]
+    try:
+        async with db.transaction() as session:
+            await record(session, outcomes, now_fn(), settings)
+    except Exception:  # unrecorded: the lease runs out and another round resends
+        log.exception("recording %d late notification attempts failed", len(outcomes))
+
+
+async def _abandon(sends: dict[asyncio.Task[Delivery], Claimed], client: httpx.AsyncClient) -> None:
+    for task in sends:
+        task.cancel()
+    await asyncio.gather(*sends, return_exceptions=True)
+    await client.aclose()
+
+
+async def settle() -> None:
+    """Wait until every send left running by a round with patience has been recorded."""
+    while STRAGGLERS:
+        await asyncio.gather(*STRAGGLERS, return_exceptions=True)

@@ -20,10 +20,16 @@ def now() -> datetime:
 
 
 async def escalate_and_deliver(
-    db: Database, settings: NotifySettings, secret: str, clock: Callable[[], datetime] = now
+    db: Database,
+    settings: NotifySettings,
+    secret: str,
+    clock: Callable[[], datetime] = now,
+    patience: float | None = None,
 ) -> int:
     """Read new alert events, run every due escalation step, send every due message.
     Each stage commits on its own, so sends happen only for committed outbox rows.
+    With `patience`, a delivery round waits that long for its sends and leaves slower
+    ones to finish in the background (outbox.deliver_due); without, it waits for all.
     Returns steps run plus messages sent (0 = idle)."""
     work = 0
     async with db.transaction() as session:
@@ -35,7 +41,7 @@ async def escalate_and_deliver(
         if ran == 0:
             break
     for _ in range(MAX_ROUNDS):
-        sent = await outbox.deliver_due(db, settings, secret, clock)
+        sent = await outbox.deliver_due(db, settings, secret, clock, patience)
         work += sent
         if sent == 0:
             break
@@ -43,7 +49,10 @@ async def escalate_and_deliver(
 
 
 async def oncall_tick(ctx: JobContext, _payload: dict[str, Any]) -> None:
-    await escalate_and_deliver(ctx.db, NotifySettings(), ctx.settings.jwt_secret())
+    settings = NotifySettings()
+    await escalate_and_deliver(
+        ctx.db, settings, ctx.settings.jwt_secret(), patience=settings.send_wait_seconds
+    )
 
 
 def register(registry: JobRegistry) -> None:
