@@ -3,6 +3,7 @@ cache headers, API 404s still problem+json, and a helpful page when the UI is no
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from sentinel.app import create_app
+from sentinel.cli import main
 from tests.conftest import make_settings
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -103,6 +105,19 @@ async def test_api_and_docs_still_work_beside_the_ui(ui: httpx.AsyncClient) -> N
     docs = await ui.get("/docs", headers=HTML)
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert "/api/auth/login" in (await ui.get("/openapi.json")).json()["paths"]
+
+
+async def test_the_ui_typed_client_source_is_the_served_openapi_json(
+    ui: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make web` generates the UI's typed client from `sentinel openapi`: the very document
+    the server answers at /openapi.json, so the compiler checks the UI against the real API."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SENTINEL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+    generated = tmp_path / "openapi.json"
+    assert main(["openapi", "--output", str(generated)]) == 0
+    served = (await ui.get("/openapi.json")).json()
+    assert json.loads(generated.read_text()) == served
 
 
 async def test_without_a_build_the_root_says_how_to_build_it(unbuilt: httpx.AsyncClient) -> None:
