@@ -97,7 +97,7 @@ def test_index_rows_locate_and_describe_each_span(request: ExportTraceServiceReq
         assert (values["block_id"], values["position"]) == (42, position)
         assert values["trace_key"] == blocks.trace_key(row[TRACE_ID])
         assert values["trace_key"] == int.from_bytes(
-            bytes.fromhex(row[TRACE_ID])[:8], "big", signed=True
+            bytes.fromhex(row[TRACE_ID])[8:], "big", signed=True
         )
         assert values["span_key"] == int.from_bytes(bytes.fromhex(row[SPAN_ID]), "big", signed=True)
         assert (values["parent_key"] == 0) == (row[PARENT_ID] == "")
@@ -119,8 +119,10 @@ def test_positions_of_a_subsequence_name_the_very_rows() -> None:
 
 def test_trace_keys_are_signed_int64() -> None:
     assert blocks.trace_key("ff" * 16) == -1
-    assert blocks.trace_key("7f" + "ff" * 7 + "00" * 8) == 2**63 - 1
-    assert blocks.trace_key("00" * 7 + "01" + "ff" * 8) == 1
+    assert blocks.trace_key("00" * 8 + "7f" + "ff" * 7) == 2**63 - 1
+    # The last 8 bytes: 64-bit Jaeger/Zipkin ids (zero-padded) get keys of their own.
+    assert blocks.trace_key("ff" * 8 + "00" * 7 + "01") == 1
+    assert blocks.trace_key("00" * 8 + "00" * 7 + "02") == 2
     assert blocks.signed_keys(["", "8000000000000000"]) == (0, -(2**63))
 
 

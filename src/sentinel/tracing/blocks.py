@@ -14,8 +14,12 @@ integers little-endian:
     the payloads, one after another
 
 An index row is all integers: block id, position in the block, trace key (the trace
-id's first 8 bytes as a signed int64), span id and parent (signed int64; 0 for a root),
-service and operation dictionary ids, start, duration and FLAGS.
+id's last 8 bytes as a signed int64), span id and parent (signed int64; 0 for a root),
+service and operation dictionary ids, start, duration and flags. The last 8 bytes, not
+the first: those are the random ones in W3C trace ids (the "random" flag covers the
+right-most 7), 64-bit Jaeger/Zipkin ids are left-padded with zeros, and X-Ray and some
+generators put a time or a per-process prefix first; a shared key makes a trace read
+decode every span that shares it.
 """
 
 from __future__ import annotations
@@ -79,13 +83,14 @@ class BlockError(ValueError):
 
 
 def signed_keys(hex_ids: Sequence[str]) -> tuple[int, ...]:
-    """16-hex ids (or 32-hex trace ids, by their first 16) as signed int64s; "" is 0."""
-    raw = bytes.fromhex("".join(h[:16] if h else "0" * 16 for h in hex_ids))
+    """16-hex ids as signed int64s; "" is 0."""
+    raw = bytes.fromhex("".join(h or "0" * 16 for h in hex_ids))
     return struct.unpack(f">{len(hex_ids)}q", raw)
 
 
 def trace_key(trace_id: str) -> int:
-    return signed_keys([trace_id])[0]
+    """The index key of a 32-hex trace id: its last 8 bytes."""
+    return signed_keys([trace_id[16:]])[0]
 
 
 def flags(row: SpanRow) -> int:
@@ -111,7 +116,7 @@ def index_rows(
 ) -> list[IndexRow]:
     """The index rows of `rows`, found at `positions` of block `block_id`; `ids` holds
     the dictionary id of every service and operation name."""
-    traces = signed_keys([row[TRACE_ID] for row in rows])
+    traces = signed_keys([row[TRACE_ID][16:] for row in rows])
     spans = signed_keys([row[SPAN_ID] for row in rows])
     parents = signed_keys([row[PARENT_ID] for row in rows])
     return [
