@@ -93,11 +93,8 @@ class LogTraceRef(Base):
     reads scan the lines after it (trace_refs.py)."""
 
     __tablename__ = "log_trace_refs"
-    __table_args__ = (
-        # Retention prunes by it; batches append in id order, so it stays cheap to write.
-        Index("ix_log_trace_refs_last", "last_id"),
-        {"sqlite_with_rowid": False},
-    )
+    # One B-tree, no other index: retention prunes by slices of the key (trace_refs.py).
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     trace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     first_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -92,5 +92,10 @@ async def delete_before(ctx: JobContext, cutoff_ns: int) -> int:
             text("DELETE FROM log_pattern_minutes WHERE minute < :m"),
             {"m": cutoff_ns // (60 * 10**9)},
         )
-        await trace_refs.prune(session)
+        oldest = await trace_refs.oldest_line(session)
+    if not deleted:
+        return 0
+    for low, high in trace_refs.PRUNE_SLICES:
+        async with ctx.db.transaction() as session:
+            await trace_refs.prune(session, oldest, low, high)
     return deleted

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor, LogRecord, LogTraceRef
@@ -136,14 +137,27 @@ async def save(session: AsyncSession, refs: list[tuple[str, int, int]]) -> None:
         )
 
 
-async def prune(session: AsyncSession) -> int:
-    """Delete the refs that name only deleted lines (below the oldest line kept; all of
-    them when no line is left)."""
-    result = await session.execute(
-        text(
-            "DELETE FROM log_trace_refs WHERE last_id < "
-            "coalesce((SELECT min(id) FROM log_records), :beyond)"
-        ),
-        {"beyond": 2**63 - 1},
-    )
+# Retention reads the refs in 16 slices of trace ids, each in a transaction of its own:
+# no index on last_id to keep up on every batch, and no long hold of SQLite's write lock.
+_DIGITS = "0123456789abcdef"
+PRUNE_SLICES: tuple[tuple[str, str | None], ...] = (
+    ("", "1"),
+    *pairwise(_DIGITS[1:]),
+    ("f", None),
+)
+
+
+async def oldest_line(session: AsyncSession) -> int:
+    """The id below which every line is gone (past any id when no line is left)."""
+    oldest = await session.scalar(select(func.min(LogRecord.id)))
+    return int(oldest) if oldest is not None else 2**63 - 1
+
+
+async def prune(session: AsyncSession, oldest: int, low: str, high: str | None) -> int:
+    """Delete the refs of trace ids in [low, high) (no upper bound: None) that name only
+    lines below `oldest` (deleted)."""
+    stmt = delete(LogTraceRef).where(LogTraceRef.trace_id >= low, LogTraceRef.last_id < oldest)
+    if high is not None:
+        stmt = stmt.where(LogTraceRef.trace_id < high)
+    result = await session.execute(stmt)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -34,7 +34,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("trace_id", "first_id", name=op.f("pk_log_trace_refs")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_log_trace_refs_last", "log_trace_refs", ["last_id"], unique=False)
     # Every line with a trace id at or below the cursor must lie in one of its trace's
     # ranges; the lines after it are scanned by the reads until the worker gets there.
     op.execute(
@@ -58,5 +57,4 @@ def downgrade() -> None:
         sqlite_where=sa.text("trace_id != ''"),
         postgresql_where=sa.text("trace_id <> ''"),
     )
-    op.drop_index("ix_log_trace_refs_last", table_name="log_trace_refs")
     op.drop_table("log_trace_refs")
