@@ -9,7 +9,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from sentinel.alerting.models import Alert, AlertEvent, Silence
+from sentinel.alerting.models import (
+    Alert,
+    AlertEvent,
+    AlertRoute,
+    InhibitionRule,
+    MaintenanceWindow,
+    Silence,
+)
 from sentinel.storage.engine import Database
 from tests.conftest import UserFactory
 
@@ -240,37 +247,71 @@ async def test_bad_alerts_are_rejected_and_change_nothing(
     assert await _count(db, Alert) == 0 and await _count(db, AlertEvent) == 0
 
 
+WINDOW = {"name": "x", "weekdays": [0, 1, 2, 3, 4, 5, 6], "start_time": "00:00"}
+FOREVER = "2099-01-01T00:00:00Z"
+
+
 @pytest.mark.parametrize(
-    ("path", "body"),
+    ("path", "body", "said"),
     [
-        ("/api/alerting/silences", {"matchers": ['a=~"("'], "ends_at": "2099-01-01T00:00:00Z"}),
-        ("/api/alerting/silences", {"matchers": ["{a="], "ends_at": "2099-01-01T00:00:00Z"}),
-        ("/api/alerting/silences", {"matchers": ["a=b"], "ends_at": "2000-01-01T00:00:00Z"}),
-        ("/api/alerting/routes", {"name": "x", "matchers": ['x=~"[z-a]"']}),
-        ("/api/alerting/routes", {"name": "x", "parent_id": 999}),
+        ("/api/alerting/silences", {"matchers": ['a=~"("'], "ends_at": FOREVER}, "invalid regex"),
+        ("/api/alerting/silences", {"matchers": ["{a="], "ends_at": FOREVER}, "unbalanced"),
+        ("/api/alerting/silences", {"matchers": ["a=b"], "ends_at": "2000-01-01T00:00:00Z"}, ""),
+        # Matchers that also match the empty string would mute every alert without
+        # those labels, i.e. nearly all of them; Alertmanager refuses them too.
+        ("/api/alerting/silences", {"matchers": ["{}"], "ends_at": FOREVER}, "empty string"),
+        ("/api/alerting/silences", {"matchers": ['a!="x"'], "ends_at": FOREVER}, "empty string"),
+        (
+            "/api/alerting/silences",
+            {"matchers": ['a=~".*"', 'b=""'], "ends_at": FOREVER},
+            "empty string",
+        ),
+        ("/api/alerting/routes", {"name": "x", "matchers": ['x=~"[z-a]"']}, "invalid regex"),
+        ("/api/alerting/routes", {"name": "x", "parent_id": 999}, "999"),
         (
             "/api/alerting/inhibition-rules",
             {"name": "x", "source_matchers": ["a!~*"], "target_matchers": ["b=c"]},
+            "invalid regex",
+        ),
+        (
+            "/api/alerting/inhibition-rules",
+            {
+                "name": "x",
+                "source_matchers": ["a=b"],
+                "target_matchers": ["b=c"],
+                "equal": ["bad-name"],
+            },
+            "'bad-name' is not a valid label name",
         ),
         (
             "/api/alerting/maintenance-windows",
-            {
-                "name": "x",
-                "matchers": ["a=b"],
-                "weekdays": [7],
-                "start_time": "02:00",
-                "duration_s": 60,
-            },
+            {**WINDOW, "matchers": ["a=b"], "weekdays": [7], "duration_s": 60},
+            "weekdays",
+        ),
+        (
+            "/api/alerting/maintenance-windows",
+            {**WINDOW, "matchers": ['service!="none"'], "duration_s": 86400},
+            "empty string",
         ),
     ],
 )
 async def test_invalid_matchers_and_config_get_4xx(
-    client: httpx.AsyncClient, admin_headers: H, db: Database, path: str, body: dict[str, Any]
+    client: httpx.AsyncClient,
+    ingest_headers: H,
+    admin_headers: H,
+    db: Database,
+    path: str,
+    body: dict[str, Any],
+    said: str,
 ) -> None:
+    alert = (await client.post("/api/alerts", json=BRIEF, headers=ingest_headers)).json()
     r = await client.post(path, json=body, headers=admin_headers)
     assert r.status_code in (400, 422), r.text
-    assert "detail" in r.json()
-    assert await _count(db, Silence) == 0
+    assert said in r.json()["detail"]
+    for model in (Silence, AlertRoute, InhibitionRule, MaintenanceWindow):
+        assert await _count(db, model) == 0, model
+    got = (await client.get(f"/api/alerts/{alert['id']}", headers=admin_headers)).json()
+    assert got["status"] == "firing" and got["muted_by"] is None
 
 
 ENDPOINTS = [

@@ -229,6 +229,27 @@ async def test_pagerduty_trigger_acknowledge_resolve_by_dedup_key(
     assert r.status_code == 202 and len(r.json()["dedup_key"]) == 32
 
 
+async def test_pagerduty_routing_key_names_the_integration_and_selects_the_route(
+    client: httpx.AsyncClient, admin_headers: H
+) -> None:
+    created = await client.post(
+        "/api/api-keys", headers=admin_headers, json={"name": "grafana", "scopes": ["ingest"]}
+    )
+    assert created.status_code == 201, created.text
+    route = {"name": "grafana", "matchers": ['integration="key:grafana"'], "receiver": "graf"}
+    r = await client.post("/api/alerting/routes", json=route, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    grafana = {**pd("trigger", "g-1"), "routing_key": created.json()["key"]}
+    assert (await client.post("/v2/enqueue", json=grafana)).status_code == 202
+    assert (await client.post("/v2/enqueue", json=pd("trigger", "other-1"))).status_code == 202
+    alerts = (await client.get("/api/alerts/active", headers=admin_headers)).json()["items"]
+    receivers = {}
+    for alert in alerts:
+        group = await client.get(f"/api/alerts/groups/{alert['group_id']}", headers=admin_headers)
+        receivers[alert["labels"]["dedup_key"]] = group.json()["receiver"]
+    assert receivers == {"g-1": "graf", "other-1": "default"}
+
+
 @pytest.mark.parametrize(
     ("body", "needle"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -20,7 +21,14 @@ from sentinel.alerting.grouping import (
     next_flush_at,
     related_group,
 )
-from sentinel.alerting.matchers import Matcher, MatcherError, MatchType, parse_matchers
+from sentinel.alerting.matchers import (
+    Matcher,
+    MatcherError,
+    MatchType,
+    parse_matchers,
+    selects_everything,
+)
+from sentinel.alerting.pipeline import IncomingAlert, Known, Transition, classify
 from sentinel.alerting.routing import RouteSpec, build_tree, match_routes
 from sentinel.alerting.severity import Severity, parse_severity, severity_from_label
 
@@ -77,6 +85,14 @@ def test_parse_prometheus_style_selectors() -> None:
 def test_invalid_matchers_are_rejected_with_a_reason(bad: str) -> None:
     with pytest.raises(MatcherError):
         parse_matchers(bad)
+
+
+def test_a_set_that_also_matches_no_labels_selects_everything() -> None:
+    assert selects_everything([])
+    assert selects_everything(parse_matchers('a!="x"'))
+    assert selects_everything(parse_matchers('{a=~".*",b=""}'))
+    assert not selects_everything(parse_matchers('a!="x",b="y"'))
+    assert not selects_everything(parse_matchers('a=~".+"'))
 
 
 @given(label_sets)
@@ -197,3 +213,32 @@ def test_smart_grouping_records_the_reason() -> None:
     assert got is not None and got[0] == 2 and "similar" in got[1]
     late = T0 + timedelta(hours=1)
     assert related_group("checkout", "x", late, cands, frozenset(), window) is None
+
+
+def _incoming(**kw: Any) -> IncomingAlert:
+    return IncomingAlert(labels={"alertname": "A"}, source="test", severity=Severity.HIGH, **kw)
+
+
+def test_a_repeat_refreshes_a_resolve_closes_and_a_later_fire_reopens() -> None:
+    firing = _incoming(ends_at=T0 + timedelta(minutes=4))  # Alertmanager: endsAt ahead
+    assert classify(firing, None, T0) is Transition.NEW
+    assert classify(firing, Known(1, "firing"), T0) is Transition.REFRESH
+    assert classify(_incoming(), Known(1, "acknowledged"), T0) is Transition.REFRESH
+    past = _incoming(ends_at=T0 - timedelta(seconds=1))  # endsAt in the past resolves
+    assert classify(past, Known(1, "firing"), T0) is Transition.RESOLVE
+    assert classify(_incoming(resolve=True), Known(1, "firing"), T0) is Transition.RESOLVE
+    assert classify(firing, Known(1, "resolved"), T0) is Transition.REOPEN
+    assert classify(past, Known(1, "resolved"), T0) is Transition.IGNORE
+    assert classify(_incoming(resolve=True), None, T0) is Transition.IGNORE
+
+
+@given(
+    st.sampled_from(["firing", "acknowledged", "silenced"]),
+    st.sampled_from([None, "silence:s1", "inhibition:i1", "maintenance:3"]),
+    st.booleans(),
+)
+def test_an_open_alert_resolves_whether_or_not_it_is_muted(
+    status: str, muted_by: str | None, explicit: bool
+) -> None:
+    resolving = _incoming(resolve=True) if explicit else _incoming(ends_at=T0)
+    assert classify(resolving, Known(1, status, muted_by=muted_by), T0) is Transition.RESOLVE

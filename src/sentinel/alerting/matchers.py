@@ -67,6 +67,14 @@ def matches_all(matchers: Iterable[Matcher], labels: Mapping[str, str]) -> bool:
     return all(m.matches(labels) for m in matchers)
 
 
+def selects_everything(matchers: Iterable[Matcher]) -> bool:
+    """True when every matcher also matches the empty string (or there is none): the set
+    then matches any alert that lacks its labels, which is nearly every alert.
+    Alertmanager refuses such a silence, and so does Sentinel for silences and
+    maintenance windows."""
+    return all(m.matches({}) for m in matchers)
+
+
 _ITEM = re.compile(
     r"""\s*([^\s=!~,{}"]+)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^,}"]*?)\s*(?:,|$)""",
     re.DOTALL,

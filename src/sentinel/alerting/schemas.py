@@ -8,7 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sentinel.alerting.matchers import LABEL_NAME, MatcherError, parse_matchers
+from sentinel.alerting.matchers import (
+    LABEL_NAME,
+    MatcherError,
+    parse_matchers,
+    selects_everything,
+)
 from sentinel.alerting.severity import AlertStatus, Severity
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -37,6 +42,24 @@ def check_matchers(value: list[str]) -> list[str]:
             parse_matchers(text)
         except MatcherError as exc:
             raise ValueError(str(exc)) from None
+    return value
+
+
+def check_muting_matchers(value: list[str]) -> list[str]:
+    """Matchers of a silence or maintenance window: valid, and not muting every alert."""
+    check_matchers(value)
+    if selects_everything(m for text in value for m in parse_matchers(text)):
+        raise ValueError(
+            "at least one matcher must not match the empty string"
+            " (as written, these would mute every alert)"
+        )
+    return value
+
+
+def check_label_names(value: list[str]) -> list[str]:
+    for name in value:
+        if not valid_label_name(name):
+            raise ValueError(f"{name!r} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)")
     return value
 
 
@@ -189,7 +212,7 @@ class SilenceIn(BaseModel):
     ends_at: datetime
     comment: str = Field("", max_length=2000)
 
-    _matchers = field_validator("matchers")(classmethod(lambda cls, v: check_matchers(v)))
+    _matchers = field_validator("matchers")(classmethod(lambda cls, v: check_muting_matchers(v)))
 
 
 class SilenceOut(BaseModel):
@@ -210,6 +233,7 @@ class InhibitionIn(BaseModel):
 
     _src = field_validator("source_matchers")(classmethod(lambda cls, v: check_matchers(v)))
     _dst = field_validator("target_matchers")(classmethod(lambda cls, v: check_matchers(v)))
+    _equal = field_validator("equal")(classmethod(lambda cls, v: check_label_names(v)))
 
 
 class InhibitionOut(InhibitionIn):
@@ -227,7 +251,7 @@ class MaintenanceWindowIn(BaseModel):
     duration_s: float = Field(gt=0, le=7 * 86400)
     time_zone: str = "UTC"
 
-    _matchers = field_validator("matchers")(classmethod(lambda cls, v: check_matchers(v)))
+    _matchers = field_validator("matchers")(classmethod(lambda cls, v: check_muting_matchers(v)))
 
     @field_validator("weekdays")
     @classmethod

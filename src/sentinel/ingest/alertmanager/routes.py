@@ -16,7 +16,12 @@ from sentinel import __version__
 from sentinel.alerting.gate import alerting_settings, ingest_batch
 from sentinel.alerting.lifecycle import refresh_mutes
 from sentinel.alerting.matchers import Matcher as LabelMatcher
-from sentinel.alerting.matchers import MatcherError, matches_all, parse_matchers
+from sentinel.alerting.matchers import (
+    MatcherError,
+    matches_all,
+    parse_matchers,
+    selects_everything,
+)
 from sentinel.alerting.models import AlertGroup, Silence
 from sentinel.alerting.settings_routes import expire, silence_by_uid
 from sentinel.alerting.store import silence_matchers, silence_rule
@@ -163,7 +168,7 @@ async def post_silence(
         parsed = silence_matchers(matchers)
     except MatcherError as exc:
         raise BadRequest(f"invalid silence matcher: {exc}") from None
-    if all(m.matches({}) for m in parsed):
+    if selects_everything(parsed):
         raise BadRequest("at least one matcher must not match the empty string")
     if body.endsAt <= body.startsAt:
         raise BadRequest("end time must be after start time")
