@@ -161,3 +161,25 @@ async def test_acknowledge_and_resolve_a_whole_group(
     missing = await client.post("/api/alerts/groups/424242/resolve", headers=responder)
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_an_alert_re_sent_while_it_fires_is_steady_not_flapping(
+    client: httpx.AsyncClient, admin_headers: H, ingest_headers: H
+) -> None:
+    steady = {"service_name": "db", "alert_name": "ReplicationLag", "severity": "high"}
+    flappy = {"service_name": "cache", "alert_name": "CacheEvictions", "severity": "high"}
+    for _ in range(3):
+        for _ in range(8):  # the sender re-sends it while it fires, as Prometheus does
+            alert = (await client.post("/api/alerts", json=steady, headers=ingest_headers)).json()
+        await client.post(f"/api/alerts/{alert['id']}/resolve", headers=admin_headers)
+        alert = (await client.post("/api/alerts", json=flappy, headers=ingest_headers)).json()
+        await client.post(f"/api/alerts/{alert['id']}/resolve", headers=admin_headers)
+
+    report = (await client.get("/api/alerts/fatigue", headers=admin_headers)).json()
+    assert [(f["alert_name"], f["transitions"]) for f in report["flapping"]] == [
+        ("CacheEvictions", 5)
+    ]
+    rules = {r["key"]: r for r in report["rules"]}
+    assert rules["CacheEvictions"]["flap_percent"] == 100.0
+    assert rules["ReplicationLag"]["flap_percent"] < 25
+    assert rules["ReplicationLag"]["fires"] == rules["CacheEvictions"]["fires"] == 3

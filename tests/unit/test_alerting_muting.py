@@ -8,7 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sentinel.alerting.fatigue import NoiseStats, recommend, score
-from sentinel.alerting.flapping import is_flapping, state_change_percent
+from sentinel.alerting.flapping import (
+    flapping_now,
+    is_flapping,
+    observed_states,
+    state_change_percent,
+)
 from sentinel.alerting.matchers import parse_matchers
 from sentinel.alerting.muting import (
     Inhibitor,
@@ -114,6 +119,36 @@ def test_flapping_has_hysteresis(percent: float, was: bool) -> None:
         assert not is_flapping(percent, was)
     if 25 <= percent < 50:
         assert is_flapping(percent, was) is was
+
+
+def test_a_long_firing_alert_is_steady_and_one_that_clears_after_a_send_flaps() -> None:
+    # (sends, resolved) per fire → resolve cycle; Prometheus re-sends every minute.
+    assert flapping_now(observed_states([(60, True), (45, True)])) == (False, 6.0)
+    assert flapping_now(observed_states([(1, True)] * 8)) == (True, 100.0)
+    assert observed_states([(10**6, False)]) == ["firing"] * 21  # a run is cut to the window
+
+
+def test_an_alert_that_flapped_stops_only_below_the_low_threshold() -> None:
+    calmer = [(4, True)] * 6  # two changes in every five states: about 40 %
+    flapping, percent = flapping_now(observed_states(calmer))
+    assert not flapping and 25 < percent < 50  # never reached 50 %: never flapping
+    flapping, percent = flapping_now(observed_states([(1, True)] * 10 + calmer))
+    assert flapping and 25 < percent < 50  # was flapping, not yet below 25 %
+    assert flapping_now(observed_states([(1, True)] * 10 + [(30, True)]))[0] is False
+
+
+cycles = st.lists(st.tuples(st.integers(1, 30), st.booleans()), max_size=30)
+
+
+@given(cycles)
+def test_the_verdict_follows_the_thresholds_outside_the_band(
+    history: list[tuple[int, bool]],
+) -> None:
+    flapping, percent = flapping_now(observed_states(history))
+    if percent >= 50:
+        assert flapping
+    if percent < 25:
+        assert not flapping
 
 
 def test_percentiles() -> None:

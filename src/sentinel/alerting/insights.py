@@ -7,13 +7,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from itertools import pairwise
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import fatigue
-from sentinel.alerting.flapping import WINDOW, is_flapping, state_change_percent
+from sentinel.alerting.flapping import flapping_now, observed_states
 from sentinel.alerting.models import Alert, AlertGroup, AlertOccurrence
 from sentinel.alerting.severity import OPEN_STATUSES, Severity
 from sentinel.alerting.stats import summary
@@ -34,6 +35,7 @@ class OccurrenceRow:
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     last_value: float | None
+    sends: int  # the occurrence's sends (first and re-sends)
 
 
 async def _occurrences(session: AsyncSession, since: datetime) -> list[OccurrenceRow]:
@@ -50,13 +52,19 @@ async def _occurrences(session: AsyncSession, since: datetime) -> list[Occurrenc
             AlertOccurrence.acknowledged_at,
             AlertOccurrence.resolved_at,
             AlertOccurrence.last_value,
+            # An open occurrence's re-sends are counted on the alert until it closes.
+            case(
+                (AlertOccurrence.resolved_at.is_(None), Alert.count),
+                else_=AlertOccurrence.count,
+            ),
         )
         .join(Alert, Alert.id == AlertOccurrence.alert_id)
         .outerjoin(AlertGroup, AlertGroup.id == Alert.group_id)
         .where(AlertOccurrence.started_at >= since)
         .order_by(AlertOccurrence.started_at, AlertOccurrence.id)
     )
-    return [OccurrenceRow(*row) for row in (await session.execute(stmt)).all()]
+    rows = (await session.execute(stmt)).all()
+    return [OccurrenceRow(*cast(tuple[Any, ...], row)) for row in rows]
 
 
 async def _counts(session: AsyncSession, column: Any, since: datetime) -> dict[str, int]:
@@ -103,12 +111,12 @@ async def statistics(session: AsyncSession, now: datetime, days: int) -> dict[st
 
 
 def _states(occ: Iterable[OccurrenceRow]) -> list[str]:
-    states: list[str] = []
-    for o in occ:
-        states.append("firing")
-        if o.resolved_at is not None:
-            states.append("resolved")
-    return states[-WINDOW:]
+    return observed_states((o.sends, o.resolved_at is not None) for o in occ)
+
+
+def _changes(states: list[str]) -> int:
+    """Fire → resolve and resolve → fire changes in the report's window."""
+    return sum(1 for a, b in pairwise(states) if a != b)
 
 
 def _noise(
@@ -175,17 +183,18 @@ async def fatigue_report(session: AsyncSession, now: datetime, days: int) -> dic
     per_alert: dict[int, list[OccurrenceRow]] = defaultdict(list)
     for o in occ:
         per_alert[o.alert_id].append(o)
-    flap = {aid: state_change_percent(_states(rows)) for aid, rows in per_alert.items()}
+    verdicts = {aid: flapping_now(_states(rows)) for aid, rows in per_alert.items()}
+    flap = {aid: percent for aid, (_, percent) in verdicts.items()}
     flapping = [
         {
             "alert_id": aid,
             "alert_name": per_alert[aid][0].alert_name,
             "service": per_alert[aid][0].service,
             "state_change_percent": round(p, 1),
-            "transitions": len(_states(per_alert[aid])) - 1,
+            "transitions": _changes(_states(per_alert[aid])),
         }
         for aid, p in sorted(flap.items(), key=lambda kv: -kv[1])
-        if is_flapping(p, False)
+        if verdicts[aid][0]
     ]
     rules = _by(occ, lambda r: r.alert_name, days, flap)
     overall = round(sum(r["score"] * r["fires"] for r in rules) / max(1, len(occ)))
