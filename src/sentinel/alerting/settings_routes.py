@@ -74,7 +74,7 @@ async def create_route(body: RouteIn, principal: Writer, session: SessionDep) ->
     row = AlertRoute(**body.model_dump(), created_at=_now(), updated_at=_now())
     session.add(row)
     await session.flush()
-    store.config_changed()
+    store.config_changed(session)
     audit.record(session, principal, "alert_route.create", "alert_route", row.id, body.model_dump())
     return RouteOut.model_validate(row)
 
@@ -93,7 +93,7 @@ async def replace_route(
     for key, value in body.model_dump().items():
         setattr(row, key, value)
     row.updated_at = _now()
-    store.config_changed()
+    store.config_changed(session)
     audit.record(session, principal, "alert_route.update", "alert_route", row.id, body.model_dump())
     return RouteOut.model_validate(row)
 
@@ -102,7 +102,7 @@ async def replace_route(
 async def delete_route(route_id: int, principal: Writer, session: SessionDep) -> Response:
     row = await _get(session, AlertRoute, route_id, "route")
     await session.delete(row)
-    store.config_changed()
+    store.config_changed(session)
     audit.record(session, principal, "alert_route.delete", "alert_route", route_id)
     return Response(status_code=204)
 

@@ -9,7 +9,7 @@ from time import monotonic
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.alerting import muting
@@ -163,16 +163,26 @@ _config: WeakKeyDictionary[Engine, MutingConfig] = WeakKeyDictionary()
 _generation = [0]
 
 
-def config_changed() -> None:
-    """Call after changing silences, windows, inhibition rules or routes."""
+def _bump(*_: Any) -> None:
     _generation[0] += 1
+
+
+def config_changed(session: AsyncSession | None = None) -> None:
+    """Call after changing silences, windows, inhibition rules or routes, with the
+    session that changed them: the cache is dropped now and again when that transaction
+    ends, because another task may have reloaded it in between without the change."""
+    _bump()
+    if session is not None:
+        sync = session.sync_session
+        event.listen(sync, "after_commit", _bump, once=True)
+        event.listen(sync, "after_rollback", _bump, once=True)
 
 
 async def _load_config(session: AsyncSession, now: datetime) -> MutingConfig:
     key = session.get_bind().engine
     cached = _config.get(key)
-    clock = monotonic()
-    if cached and cached.generation == _generation[0] and clock - cached.loaded_at < CONFIG_TTL:
+    clock, generation = monotonic(), _generation[0]
+    if cached and cached.generation == generation and clock - cached.loaded_at < CONFIG_TTL:
         return cached
     silences = (await session.scalars(select(Silence).where(Silence.ends_at > now))).all()
     windows = (await session.scalars(select(MaintenanceWindow))).all()
@@ -183,7 +193,7 @@ async def _load_config(session: AsyncSession, now: datetime) -> MutingConfig:
         tuple(inhibit_rule(r) for r in rules),
         await route_tree(session),
         clock,
-        _generation[0],
+        generation,  # a change during the load makes this stale at once
     )
     _config[key] = loaded
     return loaded
@@ -201,7 +211,7 @@ async def mute_stage(
 ) -> muting.MuteStage:
     """Silences active at `now`, maintenance windows and inhibition, in that order."""
     if fresh:
-        config_changed()
+        config_changed(session)
     config = await _load_config(session, now)
     muters: list[muting.Muter] = [s for s in config.silences if s.state(now) == "active"]
     muters += list(config.windows)
