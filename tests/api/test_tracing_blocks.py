@@ -115,8 +115,8 @@ async def test_blocks_answer_exactly_what_rows_answer(
 ) -> None:
     base = time.time_ns() - 60 * 10**9
     pb_trace = "ab" * 16
-    # Same last 8 bytes as TRACE_ID (one trace key), another trace: never mixed up.
-    twin = "0" * 15 + "1" + TRACE_ID[16:]
+    # Its halves swapped: the same trace key as TRACE_ID, another trace: never mixed up.
+    twin = TRACE_ID[16:] + TRACE_ID[:16]
     await _send(client, ingest_headers, otlp_json_trace())
     await _send(client, ingest_headers, otlp_json_trace(twin, base, error=False))
     await _send(client, ingest_headers, _protobuf_trace(bytes.fromhex(pb_trace), base))

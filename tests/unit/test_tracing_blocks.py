@@ -96,9 +96,9 @@ def test_index_rows_locate_and_describe_each_span(request: ExportTraceServiceReq
         values = dict(zip(blocks.INDEX_COLUMNS, entry, strict=True))
         assert (values["block_id"], values["position"]) == (42, position)
         assert values["trace_key"] == blocks.trace_key(row[TRACE_ID])
-        assert values["trace_key"] == int.from_bytes(
-            bytes.fromhex(row[TRACE_ID])[8:], "big", signed=True
-        )
+        raw = bytes.fromhex(row[TRACE_ID])
+        halves = bytes(a ^ b for a, b in zip(raw[:8], raw[8:], strict=True))
+        assert values["trace_key"] == int.from_bytes(halves, "big", signed=True)
         assert values["span_key"] == int.from_bytes(bytes.fromhex(row[SPAN_ID]), "big", signed=True)
         assert (values["parent_key"] == 0) == (row[PARENT_ID] == "")
         assert (names[values["service_id"] - 1], names[values["name_id"] - 1]) == (row[3], row[4])
@@ -118,11 +118,13 @@ def test_positions_of_a_subsequence_name_the_very_rows() -> None:
 
 
 def test_trace_keys_are_signed_int64() -> None:
-    assert blocks.trace_key("ff" * 16) == -1
+    assert blocks.trace_key("00" * 8 + "ff" * 8) == -1
     assert blocks.trace_key("00" * 8 + "7f" + "ff" * 7) == 2**63 - 1
-    # The last 8 bytes: 64-bit Jaeger/Zipkin ids (zero-padded) get keys of their own.
-    assert blocks.trace_key("ff" * 8 + "00" * 7 + "01") == 1
-    assert blocks.trace_key("00" * 8 + "00" * 7 + "02") == 2
+    assert blocks.trace_key("80" + "00" * 7 + "ff" * 8) == 2**63 - 1
+    # 64-bit Jaeger/Zipkin ids (zero-padded) and ids sharing a prefix get keys of their own.
+    assert blocks.trace_key("00" * 15 + "01") == 1
+    assert blocks.trace_key("00" * 15 + "02") == 2
+    assert blocks.trace_key("ab" * 8 + "00" * 7 + "01") != blocks.trace_key("ab" * 8 + "00" * 8)
     assert blocks.signed_keys(["", "8000000000000000"]) == (0, -(2**63))
 
 

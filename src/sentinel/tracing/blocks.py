@@ -13,13 +13,13 @@ integers little-endian:
     per span: the length of its payload (u32)
     the payloads, one after another
 
-An index row is all integers: block id, position in the block, trace key (the trace
-id's last 8 bytes as a signed int64), span id and parent (signed int64; 0 for a root),
-service and operation dictionary ids, start, duration and flags. The last 8 bytes, not
-the first: those are the random ones in W3C trace ids (the "random" flag covers the
-right-most 7), 64-bit Jaeger/Zipkin ids are left-padded with zeros, and X-Ray and some
-generators put a time or a per-process prefix first; a shared key makes a trace read
-decode every span that shares it.
+An index row is all integers: block id, position in the block, trace key, span id and
+parent (signed int64; 0 for a root), service and operation dictionary ids, start,
+duration and flags. The trace key is the XOR of the trace id's two 8-byte halves (a
+signed int64): either half alone is shared by many traces in common id schemes (64-bit
+Jaeger/Zipkin ids are zero-padded on the left, X-Ray puts the time first, some
+generators a per-process prefix), and a shared key makes a trace read decode every
+block holding a span with that key.
 """
 
 from __future__ import annotations
@@ -88,9 +88,15 @@ def signed_keys(hex_ids: Sequence[str]) -> tuple[int, ...]:
     return struct.unpack(f">{len(hex_ids)}q", raw)
 
 
+def trace_keys(trace_ids: Sequence[str]) -> list[int]:
+    """The index keys of 32-hex trace ids: the XOR of their halves, a signed int64."""
+    high = signed_keys([t[:16] for t in trace_ids])
+    low = signed_keys([t[16:] for t in trace_ids])
+    return [h ^ lo for h, lo in zip(high, low, strict=True)]
+
+
 def trace_key(trace_id: str) -> int:
-    """The index key of a 32-hex trace id: its last 8 bytes."""
-    return signed_keys([trace_id[16:]])[0]
+    return trace_keys([trace_id])[0]
 
 
 def flags(row: SpanRow) -> int:
@@ -116,7 +122,7 @@ def index_rows(
 ) -> list[IndexRow]:
     """The index rows of `rows`, found at `positions` of block `block_id`; `ids` holds
     the dictionary id of every service and operation name."""
-    traces = signed_keys([row[TRACE_ID][16:] for row in rows])
+    traces = trace_keys([row[TRACE_ID] for row in rows])
     spans = signed_keys([row[SPAN_ID] for row in rows])
     parents = signed_keys([row[PARENT_ID] for row in rows])
     return [
