@@ -1,7 +1,7 @@
 """Span ingest and trace read benchmark against a real `sentinel serve` process.
 
     .venv/bin/python benchmarks/bench_traces.py [--seconds 30] [--connections 8]
-        [--batch 1000] [--min-spans 1000000] [--database-url URL]
+        [--batch 1000] [--min-spans 1000000] [--database-url URL] [--blocks off|on]
 
 1. Ceiling: bare sqlite3 `executemany` of the same span rows into the same schema, in
    committed batches (no HTTP, no decoding), and the in-process OTLP decode rate.
@@ -10,6 +10,9 @@
    closed loop: sustained spans/s and request latency percentiles.
 3. Reads at the stored volume (topped up to --min-spans): trace search (several shapes)
    and trace-by-id latency, sequential requests from the same separate process.
+
+`--blocks on` serves with SENTINEL_TRACES_BLOCKS=on (the experimental block store; trace
+by id then reads blocks). `ab_traces_blocks.py` alternates off and on runs.
 """
 
 from __future__ import annotations
@@ -248,6 +251,7 @@ def main() -> int:
     parser.add_argument("--min-spans", type=int, default=1_000_000)
     parser.add_argument("--read-rounds", type=int, default=40)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--blocks", choices=("off", "on"), default="off")
     args = parser.parse_args()
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
@@ -255,7 +259,9 @@ def main() -> int:
     print(f"bare SQLite executemany ceiling: {ceiling:,.0f} spans/s (batches of {args.batch})")
     print(f"in-process OTLP protobuf decode: {decode_rate:,.0f} spans/s")
 
-    with running_server(args.database_url) as server:
+    print(f"SENTINEL_TRACES_BLOCKS={args.blocks}")
+    blocks = {"SENTINEL_TRACES_BLOCKS": args.blocks}
+    with running_server(args.database_url, extra_env=blocks) as server:
         stored = 0
         run = 0
         result = in_subprocess(
