@@ -88,7 +88,8 @@ async def test_a_trace_is_found_before_and_after_the_worker_and_across_its_batch
 
     assert await derive_now(db) == 11_000
     refs = await _refs(db, TRACE)
-    assert len(refs) == 3  # one per batch that held its lines
+    # One per batch that held its lines (SQLite; PostgreSQL keeps its trace id index).
+    assert len(refs) == (3 if db.dialect == "sqlite" else 0)
     assert await _trace(client, admin_headers, TRACE) == mine
     assert await _search(client, admin_headers, query=query) == newest_first
     assert await _search(client, admin_headers, trace_id=TRACE, query="step 50") == [
@@ -120,13 +121,14 @@ async def test_retention_prunes_the_refs_of_deleted_lines(
         ],
     )
     await derive_now(db)
-    assert len(await _refs(db, OTHER)) == 1 and len(await _refs(db, LAST)) == 1
+    kept = 1 if db.dialect == "sqlite" else 0
+    assert len(await _refs(db, OTHER)) == kept and len(await _refs(db, LAST)) == kept
     async with db.transaction() as session:
         ctx = JobContext(session, 0, 1, db, settings)
         assert await delete_before(ctx, time.time_ns() - 7 * 86400 * NS) == 3
     # Retention reads the refs in slices of trace ids: the first and the last are pruned.
     assert await _refs(db, OTHER) == [] and await _refs(db, LAST) == []
-    assert len(await _refs(db, TRACE)) == 1
+    assert len(await _refs(db, TRACE)) == kept
     assert await _trace(client, admin_headers, OTHER) == []
     assert await _trace(client, admin_headers, TRACE) == ["fresh checkout step"]
 
@@ -190,5 +192,4 @@ async def test_the_reads_seek_the_trace_ranges_not_another_index(
             await connection.execute(text("SET enable_seqscan = off"))
             rows = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
             plan = " | ".join(str(r[0]) for r in rows)
-            assert "pk_log_records" in plan, plan
-            assert "ix_log_records" not in plan, plan
+            assert "ix_log_records_trace" in plan, plan

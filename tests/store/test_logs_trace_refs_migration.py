@@ -71,8 +71,11 @@ async def test_upgrade_keeps_every_trace_found_and_downgrade_restores_the_index(
             )
         await migrate.upgrade(db)
         assert await migrate.current_revision(db) == HEAD
+        sqlite = db.dialect == "sqlite"
         async with db.engine.connect() as connection:
-            assert "ix_log_records_trace" not in await connection.run_sync(_indexes)
+            # PostgreSQL keeps the index and reads through it; the refs stay empty there.
+            indexed = "ix_log_records_trace" in await connection.run_sync(_indexes)
+            assert indexed is not sqlite
             refs = (
                 await connection.execute(
                     text("SELECT trace_id, first_id, last_id FROM log_trace_refs")
@@ -84,12 +87,12 @@ async def test_upgrade_keeps_every_trace_found_and_downgrade_restores_the_index(
                 )
             ).all()
         # Every derived line lies in a range of its own trace; none goes past the cursor.
-        assert refs and all(last <= 11_000 for _t, _first, last in refs)
+        assert bool(refs) is sqlite and all(last <= 11_000 for _t, _first, last in refs)
         for line_id, trace_id in lines:
-            if line_id <= 11_000:
+            if sqlite and line_id <= 11_000:
                 assert any(t == trace_id and a <= line_id <= b for t, a, b in refs), line_id
         # One range per trace per 5,000 ids, not an entry per line.
-        assert len(refs) == 7 * 3
+        assert len(refs) == (7 * 3 if sqlite else 0)
         async with db.transaction() as session:
             for trace_id in TRACES:
                 found = await views.trace_logs(session, trace_id, 10_000)

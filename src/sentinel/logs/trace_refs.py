@@ -16,6 +16,11 @@ scan that index (it knows nothing of how few lines a trace has). So a statement 
 trace's ranges reads log_records NOT INDEXED on SQLite (`seek_by_id`): the rowid is all
 it may use. A trace seen in many batches has its closest ranges merged so the statement
 stays small.
+
+On PostgreSQL log_records keeps its partial index on trace_id and reads use it: ids
+there are taken before commit, so a line whose transaction commits late can fall behind
+the derive cursor unread (the worker waits a little at a gap, not forever), and would be
+in no range. Ingest there is not bound by one writer's page writes as on SQLite.
 """
 
 from __future__ import annotations
@@ -46,8 +51,11 @@ class TraceLines:
     trace_id: str
     ranges: tuple[tuple[int, int], ...]
     through: int
+    indexed: bool = False  # PostgreSQL: the trace id index finds them
 
     def condition(self) -> ColumnElement[bool]:
+        if self.indexed:
+            return LogRecord.trace_id == self.trace_id
         places = [LogRecord.id.between(low, high) for low, high in self.ranges]
         return and_(
             LogRecord.trace_id == self.trace_id,
@@ -58,7 +66,7 @@ class TraceLines:
 def seek_by_id(stmt: Select[*_Ts], trace: TraceLines | None) -> Select[*_Ts]:
     """The statement reading log_records by rowid only on SQLite (NOT INDEXED) when it
     holds a trace's condition: the ranges are the cheap way in, whatever else it asks."""
-    if trace is None:
+    if trace is None or trace.indexed:
         return stmt
     return stmt.with_hint(LogRecord, "NOT INDEXED", dialect_name="sqlite")
 
@@ -105,6 +113,8 @@ def merged(ranges: Sequence[tuple[int, int]], cap: int = MAX_RANGES) -> tuple[tu
 async def lookup(session: AsyncSession, trace_id: str) -> TraceLines:
     """The cursor first, then the ranges: a batch committed in between adds a range past
     the cursor read, which is harmless; the other order could miss that batch's lines."""
+    if dialect_name(session) == "postgresql":
+        return TraceLines(trace_id, (), 0, indexed=True)
     through = await session.scalar(
         select(LogDeriveCursor.last_id).where(LogDeriveCursor.name == DERIVE_CURSOR)
     )
@@ -120,21 +130,14 @@ async def for_trace(session: AsyncSession, trace_id: str | None) -> TraceLines |
 
 async def save(session: AsyncSession, refs: list[tuple[str, int, int]]) -> None:
     """A derive batch's refs, in its transaction (before the cursor moves past them)."""
-    if not refs:
+    if not refs or dialect_name(session) == "postgresql":  # indexed there
         return
     driver = await driver_connection(session)
-    if dialect_name(session) == "postgresql":
-        await driver.executemany(
-            "INSERT INTO log_trace_refs (trace_id, first_id, last_id) VALUES ($1, $2, $3) "
-            "ON CONFLICT DO NOTHING",
-            refs,
-        )
-    else:
-        await driver.executemany(
-            "INSERT INTO log_trace_refs (trace_id, first_id, last_id) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            refs,
-        )
+    await driver.executemany(
+        "INSERT INTO log_trace_refs (trace_id, first_id, last_id) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        refs,
+    )
 
 
 # Retention reads the refs in 16 slices of trace ids, each in a transaction of its own:

@@ -10,6 +10,9 @@ smallest and largest id of that trace's lines (sentinel/logs/trace_refs.py). Thi
 revision creates that table, fills it for the lines already behind the derive cursor (one
 range per trace per 5,000 ids, the worker's batch size), then drops the index. Downgrade
 recreates the index and drops the table.
+
+On PostgreSQL the index stays and reads use it (trace_refs.py says why); the table is
+created there too, empty, so both databases have one schema to migrate from.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("trace_id", "first_id", name=op.f("pk_log_trace_refs")),
         sqlite_with_rowid=False,
     )
+    if op.get_bind().dialect.name != "sqlite":
+        return
     # Every line with a trace id at or below the cursor must lie in one of its trace's
     # ranges; the lines after it are scanned by the reads until the worker gets there.
     op.execute(
@@ -49,6 +54,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_table("log_trace_refs")
+        return
     op.create_index(
         "ix_log_records_trace",
         "log_records",
