@@ -215,6 +215,8 @@ async def _reads(host: str, port: int, token: str, rounds: int) -> dict[str, lis
         "trace by id": None,
         "jaeger trace by id": None,
         "statistics 1h": "/api/tracing/statistics",
+        "slow traces 1h": "/api/tracing/slow-traces",
+        "slow traces, all": "/api/tracing/slow-traces?start=0",
     }
     latencies: dict[str, list[float]] = {name: [] for name in queries}
     for i in range(rounds):
