@@ -4,6 +4,7 @@ with gaps, and iCalendar export per schedule and per user. Thin: logic in servic
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
@@ -86,18 +87,37 @@ async def list_schedules(
 
 
 async def _ics_response(
-    session: SessionDep, name: str, uid: str, schedules: list[Schedule], user_id: int | None
+    session: SessionDep, name: str, feed: str, schedules: list[Schedule], user_id: int | None
 ) -> Response:
-    start = now() - ICS_PAST
-    end = now() + ICS_AHEAD
-    shifts: list[tuple[str, Shift]] = []
+    at = now()
+    start, end = at - ICS_PAST, at + ICS_AHEAD
+    shifts: list[ical.FeedShift] = []
     for schedule in schedules:
-        final = await service.final_schedule(session, schedule, start, end)
-        shifts += [(schedule.name, s) for s in final.shifts if user_id in (None, s.user_id)]
-    ids = {s.user_id for _, s in shifts}
+        final = (await service.final_schedule(session, schedule, start, end)).shifts
+        if final and final[0].start == start and user_id in (None, final[0].user_id):
+            natural = await _natural_start(session, schedule, start)
+            final[0] = replace(final[0], start=natural)
+        shifts += [
+            ical.FeedShift(schedule.id, schedule.name, s)
+            for s in final
+            if user_id in (None, s.user_id)
+        ]
+    ids = {item.shift.user_id for item in shifts}
     names = dict((await session.execute(select(User.id, User.name).where(User.id.in_(ids)))).all())
-    body = ical.calendar(name, uid, shifts, {int(k): str(v) for k, v in names.items()}, now())
+    body = ical.calendar(name, feed, shifts, {int(k): str(v) for k, v in names.items()}, at)
     return Response(body, media_type=ICS)
+
+
+async def _natural_start(session: SessionDep, schedule: Schedule, at: datetime) -> datetime:
+    """Where the final shift holding `at` began (ical.lookbacks says how far we look)."""
+    instant = timedelta(microseconds=1)
+    held = at
+    for start in ical.lookbacks(at):
+        final = await service.final_schedule(session, schedule, start, at + instant)
+        held = final.shifts[-1].start  # someone holds `at`: the caller's shift starts there
+        if held > start:
+            break
+    return held
 
 
 class CalendarAccess:
