@@ -15,9 +15,12 @@ batch rolled back) reloads the templates from log_patterns first.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -34,6 +37,8 @@ from sentinel.storage.engine import Database
 
 CURSOR = DERIVE_CURSOR
 BATCH_ROWS = 5_000
+# A batch's ids span at most this many times its row limit (see _plan).
+SPAN_ROWS = 2
 MAX_SERVICES_PER_PATTERN = 50
 MAX_EXAMPLE_CHARS = 2_000
 # PostgreSQL hands out ids before commit, so a slow transaction can commit ids below
@@ -132,11 +137,12 @@ class _Plan:
     after: int
     version: int
     rows: int
+    first_id: int
     last_id: int
-    assignments: list[tuple[int, int]]
+    # The pattern of line first_id + i at [i]; None where no line has that id.
+    pattern_ids: list[int | None]
     minutes: dict[tuple[int, int, str], list[int]]
     dirty: set[int]
-    trace_refs: list[tuple[str, int, int]]
 
 
 async def _plan(
@@ -151,43 +157,79 @@ async def _plan(
     upper = miner.safe_upper(int(max_id), postgres)
     if upper <= after:
         return None
-    rows = (
-        await session.execute(
-            text(
-                "SELECT id, time_ns, service, severity_number, body, trace_id FROM log_records "
-                "WHERE id > :after AND id <= :upper ORDER BY id LIMIT :limit"
-            ),
-            {"after": after, "upper": upper, "limit": limit},
-        )
-    ).all()
+    rows = await _read_batch(session, after, upper, limit)
     if not rows:
         return None
+    first_id = int(rows[0][0])
+    if rows[-1][0] - first_id >= SPAN_ROWS * limit:
+        # Ids missing in the middle (deleted lines): the batch stops before the span of
+        # ids its pattern list covers grows past a bound.
+        rows = rows[: bisect.bisect_left(rows, first_id + SPAN_ROWS * limit, key=itemgetter(0))]
     # Mining is CPU work: a thread lets the event loop serve requests in between.
-    assignments, minutes, dirty = await asyncio.to_thread(_mine, miner, rows)
-    refs = trace_refs.of_batch((r[0], r[5]) for r in rows)
-    return _Plan(after, version, len(rows), int(rows[-1][0]), assignments, minutes, dirty, refs)
+    pattern_ids, minutes, dirty = await asyncio.to_thread(mine_batch, miner, rows)
+    last_id = int(rows[-1][0])
+    return _Plan(after, version, len(rows), first_id, last_id, pattern_ids, minutes, dirty)
+
+
+_READ = (
+    "SELECT id, time_ns, service, severity_number, body FROM log_records "
+    "WHERE id > {0} AND id <= {1} ORDER BY id LIMIT {2}"
+)
+_READ_SQLITE = _READ.format("?", "?", "?")
+_READ_POSTGRES = _READ.format("$1", "$2", "$3")
+
+
+async def _read_batch(session: AsyncSession, after: int, upper: int, limit: int) -> list[Any]:
+    """(id, time_ns, service, severity_number, body) of the lines after `after`, as the
+    driver's own rows (SQLAlchemy's rows would cost more than the reading)."""
+    driver = await driver_connection(session)
+    if dialect_name(session) == "postgresql":
+        return list(await driver.fetch(_READ_POSTGRES, after, upper, limit))
+    return list(await driver.execute_fetchall(_READ_SQLITE, (after, upper, limit)))
+
+
+async def _save_assignments(session: AsyncSession, plan: _Plan) -> None:
+    """Set each line's pattern_id: one statement for the batch, the patterns passed as
+    one array (an UPDATE per line costs its binding and a statement step each)."""
+    driver = await driver_connection(session)
+    if dialect_name(session) == "postgresql":
+        first = plan.first_id
+        present = [(first + i, p) for i, p in enumerate(plan.pattern_ids) if p is not None]
+        await driver.execute(
+            "UPDATE log_records SET pattern_id = u.pattern_id "
+            "FROM unnest($1::bigint[], $2::bigint[]) AS u(id, pattern_id) "
+            "WHERE log_records.id = u.id",
+            [i for i, _ in present],
+            [p for _, p in present],
+        )
+        return
+    await driver.execute(
+        "UPDATE log_records SET pattern_id = j.value FROM json_each(?) AS j "
+        "WHERE log_records.id = ? + j.key AND j.value IS NOT NULL",
+        (orjson.dumps(plan.pattern_ids), plan.first_id),
+    )
+
+
+async def _index_text(session: AsyncSession, after: int, last: int) -> None:
+    """SQLite: add the batch's lines to the FTS5 index (PostgreSQL's GIN index needs no
+    help)."""
+    if dialect_name(session) == "postgresql":
+        return
+    await session.execute(
+        text(
+            "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records "
+            "WHERE id > :after AND id <= :last"
+        ),
+        {"after": after, "last": last},
+    )
 
 
 async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, plan: _Plan) -> None:
-    driver = await driver_connection(session)
-    if dialect_name(session) == "postgresql":
-        await driver.executemany(
-            "UPDATE log_records SET pattern_id = $1 WHERE id = $2", plan.assignments
-        )
-    else:
-        await driver.executemany(
-            "UPDATE log_records SET pattern_id = ? WHERE id = ?", plan.assignments
-        )
-        await session.execute(
-            text(
-                "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records "
-                "WHERE id > :after AND id <= :last"
-            ),
-            {"after": plan.after, "last": plan.last_id},
-        )
+    await _save_assignments(session, plan)
+    await _index_text(session, plan.after, plan.last_id)
     await _save_patterns(session, miner, plan.dirty)
     await _save_minutes(session, plan.minutes)
-    await trace_refs.save(session, plan.trace_refs)
+    await trace_refs.save_batch(session, plan.after, plan.last_id)
     cursor.last_id = plan.last_id
     cursor.version += 1
     cursor.updated_ns = time.time_ns()
@@ -232,43 +274,71 @@ async def _derive_then_write(db: Database, miner: Miner, limit: int = BATCH_ROWS
     return DeriveResult(plan.rows, plan.last_id, locked.version)
 
 
-def _mine(
-    miner: Miner, rows: Any
-) -> tuple[list[tuple[int, int]], dict[tuple[int, int, str], list[int]], set[int]]:
+def mine_batch(
+    miner: Miner, rows: Sequence[Sequence[Any]]
+) -> tuple[list[int | None], dict[tuple[int, int, str], list[int]], set[int]]:
+    """Mine the (id, time_ns, service, severity_number, body) rows of a batch, in id
+    order: the pattern of each id (None for ids with no row), the batch's counts per
+    (minute, pattern, service) as [count, error count, ...], and the patterns touched.
+    The miner's tree and pattern stats take the batch in."""
     add = miner.drain.add
-    stats = miner.stats
-    assignments: list[tuple[int, int]] = []
-    minutes: dict[tuple[int, int, str], list[int]] = {}
+    first = rows[0][0]
+    pattern_ids: list[int | None] = [None] * (rows[-1][0] - first + 1)
+    # Per (minute, pattern, service): count, errors, first and last time, highest
+    # severity, index of the first row. Lines fold into these few groups, which then
+    # fold into the patterns' stats: less work per line than updating both.
+    groups: dict[tuple[int, int, str], list[int]] = {}
+    for i, (record_id, time_ns, service, number, body) in enumerate(rows):
+        pid = add(body)[0].id
+        pattern_ids[record_id - first] = pid
+        key = (time_ns // MINUTE_NS, pid, service)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, int(number >= ERROR_NUMBER), time_ns, time_ns, number, i]
+            continue
+        group[0] += 1
+        if number >= ERROR_NUMBER:
+            group[1] += 1
+        if time_ns < group[2]:
+            group[2] = time_ns
+        elif time_ns > group[3]:
+            group[3] = time_ns
+        if number > group[4]:
+            group[4] = number
+    dirty = _fold_stats(miner.stats, rows, groups)
+    return pattern_ids, groups, dirty
+
+
+def _fold_stats(
+    stats: dict[int, PatternStats],
+    rows: Sequence[Sequence[Any]],
+    groups: dict[tuple[int, int, str], list[int]],
+) -> set[int]:
+    """Add the batch's groups to the patterns' stats, in the order of their first lines
+    (the dict's order), so services and a new pattern's example come out as if taken
+    line by line."""
     dirty: set[int] = set()
-    for record_id, time_ns, service, number, body, _trace_id in rows:
-        cluster, _changed = add(body)
-        pid = cluster.id
-        assignments.append((pid, record_id))
+    for (_minute, pid, service), group in groups.items():
+        count, errors, first_ns, last_ns, severity, index = group
         dirty.add(pid)
-        is_error = number >= ERROR_NUMBER
         s = stats.get(pid)
         if s is None:
             s = stats[pid] = PatternStats(
-                first_seen_ns=time_ns, last_seen_ns=time_ns, example=body[:MAX_EXAMPLE_CHARS]
+                first_seen_ns=first_ns,
+                last_seen_ns=last_ns,
+                example=rows[index][4][:MAX_EXAMPLE_CHARS],
             )
-        s.count += 1
-        s.error_count += is_error
-        if time_ns < s.first_seen_ns:
-            s.first_seen_ns = time_ns
-        if time_ns > s.last_seen_ns:
-            s.last_seen_ns = time_ns
-        if number > s.max_severity:
-            s.max_severity = number
+        s.count += count
+        s.error_count += errors
+        if first_ns < s.first_seen_ns:
+            s.first_seen_ns = first_ns
+        if last_ns > s.last_seen_ns:
+            s.last_seen_ns = last_ns
+        if severity > s.max_severity:
+            s.max_severity = severity
         if service not in s.services and len(s.services) < MAX_SERVICES_PER_PATTERN:
             s.services.append(service)
-        key = (time_ns // MINUTE_NS, pid, service)
-        slot = minutes.get(key)
-        if slot is None:
-            minutes[key] = [1, int(is_error)]
-        else:
-            slot[0] += 1
-            slot[1] += is_error
-    return assignments, minutes, dirty
+    return dirty
 
 
 async def _save_patterns(session: AsyncSession, miner: Miner, dirty: set[int]) -> None:
@@ -310,8 +380,8 @@ async def _save_minutes(
             "error_count = log_pattern_minutes.error_count + excluded.error_count"
         ),
         [
-            {"minute": m, "pattern_id": p, "service": s, "count": c, "error_count": e}
-            for (m, p, s), (c, e) in minutes.items()
+            {"minute": m, "pattern_id": p, "service": s, "count": g[0], "error_count": g[1]}
+            for (m, p, s), g in minutes.items()
         ],
     )
 

@@ -128,15 +128,19 @@ async def for_trace(session: AsyncSession, trace_id: str | None) -> TraceLines |
     return await lookup(session, trace_id) if trace_id else None
 
 
-async def save(session: AsyncSession, refs: list[tuple[str, int, int]]) -> None:
-    """A derive batch's refs, in its transaction (before the cursor moves past them)."""
-    if not refs or dialect_name(session) == "postgresql":  # indexed there
+async def save_batch(session: AsyncSession, after: int, last: int) -> None:
+    """The refs of the lines with ids in (after, last], a derive batch, in its
+    transaction (before the cursor moves past them): `of_batch` of those lines, computed
+    by the database (no Python object per line)."""
+    if dialect_name(session) == "postgresql":  # indexed there
         return
     driver = await driver_connection(session)
-    await driver.executemany(
-        "INSERT INTO log_trace_refs (trace_id, first_id, last_id) VALUES (?, ?, ?) "
+    await driver.execute(
+        "INSERT INTO log_trace_refs (trace_id, first_id, last_id) "
+        "SELECT trace_id, min(id), max(id) FROM log_records "
+        "WHERE id > ? AND id <= ? AND trace_id != '' GROUP BY trace_id "
         "ON CONFLICT DO NOTHING",
-        refs,
+        (after, last),
     )
 
 
