@@ -310,25 +310,3 @@ def test_frozen_chain_length_is_steps_times_rounds(n_steps: int, repeat: int) ->
         seen += 1
         index = advance(chain, index, utc(2026, 1, 1)).next_index
     assert seen == len(chain)
-
-
-def test_event_reading_stops_at_a_recent_gap_in_ids() -> None:
-    from sentinel.alerting.models import AlertEvent
-    from sentinel.oncall.consumer import before_recent_hole
-
-    wall = utc(2026, 1, 1, 12)
-
-    def event(n: int, age_s: float) -> AlertEvent:
-        return AlertEvent(id=n, kind="notify", at=wall - timedelta(seconds=age_s), detail={})
-
-    def ids(events: list[AlertEvent]) -> list[int]:
-        return [e.id for e in events]
-
-    contiguous = [event(11, 0), event(12, 0), event(13, 0)]
-    assert ids(before_recent_hole(contiguous, 10, wall)) == [11, 12, 13]
-    # 12 may still commit: wait for it, but not forever (a rolled-back id never comes).
-    assert ids(before_recent_hole([event(11, 0), event(13, 1)], 10, wall)) == [11]
-    assert ids(before_recent_hole([event(11, 0), event(13, 6)], 10, wall)) == [11, 13]
-    assert ids(before_recent_hole([event(12, 1)], 10, wall)) == []
-    assert ids(before_recent_hole([event(57, 0), event(58, 0)], 0, wall)) == [57, 58]
-    assert ids(before_recent_hole([event(57, 0), event(60, 0)], 0, wall)) == [57]

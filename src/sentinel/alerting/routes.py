@@ -28,6 +28,7 @@ from sentinel.alerting.severity import OPEN_STATUSES, RANK, AlertStatus, Severit
 from sentinel.api.deps import Ingester, Reader, Responder, SessionDep
 from sentinel.api.errors import NotFound
 from sentinel.api.pagination import Page, PageParams, paginate
+from sentinel.storage.commit_order import Followed, visible_high_water
 
 router = APIRouter(prefix="/api/alerts", tags=["alerting"])
 Days = Annotated[int, Query(ge=1, le=365, description="Window in days.")]
@@ -145,9 +146,15 @@ async def alert_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AlertEventOut]:
     """Lifecycle events in order (fired, grouped, routed, acknowledged, silenced,
-    unsilenced, resolved): pass the last id back as after_id to follow the stream."""
+    unsilenced, resolved): pass the last id back as after_id to follow the stream.
+    Only events below which every insert has committed are returned, so a follower never
+    passes one that commits late (storage/commit_order.py)."""
+    through = await visible_high_water(session, Followed.ALERT_EVENTS, wait_seconds=0.5)
     rows = await session.scalars(
-        select(AlertEvent).where(AlertEvent.id > after_id).order_by(AlertEvent.id).limit(limit)
+        select(AlertEvent)
+        .where(AlertEvent.id > after_id, AlertEvent.id <= through)
+        .order_by(AlertEvent.id)
+        .limit(limit)
     )
     return [AlertEventOut.model_validate(r) for r in rows]
 

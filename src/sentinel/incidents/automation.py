@@ -21,8 +21,9 @@ from sentinel.alerting.models import Alert, AlertEvent
 from sentinel.api.errors import NotFound
 from sentinel.incidents import policy, schemas, service, store, timeline
 from sentinel.incidents.config import IncidentSettings
-from sentinel.incidents.cursors import lock_cursor, settled
+from sentinel.incidents.cursors import lock_cursor
 from sentinel.incidents.models import Incident, IncidentPolicy
+from sentinel.storage.commit_order import Followed, visible_high_water
 from sentinel.worker import store as worker_store
 
 CURSOR = "alert_events"
@@ -136,12 +137,14 @@ class _OpenSet:
         return [self.by_id[i] for i, ref in self.refs.items() if group_id in ref.group_ids]
 
 
-async def _events(
-    session: AsyncSession, after: int, limit: int, now: datetime, settle: float
-) -> list[AlertEvent]:
-    stmt = select(AlertEvent).where(AlertEvent.id > after).order_by(AlertEvent.id).limit(limit)
-    rows = list((await session.scalars(stmt)).all())
-    return settled(session, rows, after, now, settle, lambda e: e.id, lambda e: e.at)
+async def _events(session: AsyncSession, after: int, limit: int) -> list[AlertEvent]:
+    """The next events after the cursor, up to the id below which every insert has
+    committed or rolled back (PostgreSQL commits ids out of order)."""
+    through = await visible_high_water(session, Followed.ALERT_EVENTS)
+    if through <= after:
+        return []
+    stmt = select(AlertEvent).where(AlertEvent.id > after, AlertEvent.id <= through)
+    return list((await session.scalars(stmt.order_by(AlertEvent.id).limit(limit))).all())
 
 
 async def _group_alerts(
@@ -290,9 +293,7 @@ async def consume_alert_events(
 ) -> int:
     """Handle the next batch of alert events after the cursor; returns how many."""
     cursor = await lock_cursor(session, CURSOR)
-    rows = await _events(
-        session, cursor.last_id, settings.batch_events, now, settings.gap_settle_seconds
-    )
+    rows = await _events(session, cursor.last_id, settings.batch_events)
     if not rows:
         return 0
     rules = await policies(session, settings)

@@ -24,8 +24,9 @@ class IncidentSettings(BaseSettings):
     default_auto_resolve_minutes: float = Field(0.0, ge=0, le=10_080)
     # A later alert of the same service joins an incident opened at most this long ago.
     attach_window_seconds: float = Field(1800.0, ge=0)
-    # PostgreSQL: an id gap in alert_events older than this is a rolled-back insert, not
-    # a transaction that has yet to commit.
+    # No longer used: the worker reads only up to the id below which every insert has
+    # committed or rolled back (storage/commit_order.py), so it needs no guess from the
+    # age of an id gap. Still accepted, so an existing configuration keeps starting.
     gap_settle_seconds: float = Field(10.0, ge=0)
     # Live streams write a comment line when nothing else was sent for this long, so
     # proxies with an idle timeout (often 30-60 s) keep them open.

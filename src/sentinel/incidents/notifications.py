@@ -26,11 +26,12 @@ from sentinel.alerting.models import Alert
 from sentinel.auth import service as auth_service
 from sentinel.incidents import timeline
 from sentinel.incidents.config import IncidentSettings
-from sentinel.incidents.cursors import lock_cursor, settled
+from sentinel.incidents.cursors import lock_cursor
 from sentinel.incidents.lifecycle import IncidentStatus, is_open
 from sentinel.incidents.models import Incident, IncidentAlert
 from sentinel.notify import history
 from sentinel.notify.history import DeliveryAttempt
+from sentinel.storage.commit_order import Followed, visible_high_water
 
 ATTEMPTS_CURSOR = "notify_attempts"
 LINKS_CURSOR = "incident_alert_links"
@@ -131,13 +132,20 @@ def _belongs(incident: Incident, attempt: DeliveryAttempt) -> bool:
     return resolved is not None and attempt.at <= resolved + RESOLVED_GRACE
 
 
-async def _new_links(
-    session: AsyncSession, after: int, limit: int, now: datetime, settle: float
-) -> list[IncidentAlert]:
-    stmt = select(IncidentAlert).where(IncidentAlert.id > after)
-    stmt = stmt.order_by(IncidentAlert.id).limit(limit)
-    rows = list((await session.scalars(stmt)).all())
-    return settled(session, rows, after, now, settle, lambda r: r.id, lambda r: r.linked_at)
+async def _new_links(session: AsyncSession, after: int, limit: int) -> list[IncidentAlert]:
+    through = await visible_high_water(session, Followed.INCIDENT_ALERTS)
+    if through <= after:
+        return []
+    stmt = select(IncidentAlert).where(IncidentAlert.id > after, IncidentAlert.id <= through)
+    return list((await session.scalars(stmt.order_by(IncidentAlert.id).limit(limit))).all())
+
+
+async def _new_attempts(session: AsyncSession, after: int, limit: int) -> list[DeliveryAttempt]:
+    through = await visible_high_water(session, Followed.NOTIFICATION_ATTEMPTS)
+    if through <= after:
+        return []
+    # In id order: those past the high water come last and are read next time.
+    return [a for a in await history.attempts_after(session, after, limit) if a.id <= through]
 
 
 async def _earlier_pages(
@@ -180,12 +188,8 @@ async def consume_notifications(
     alert groups) on incident timelines; returns how many log rows were read."""
     links_cursor = await lock_cursor(session, LINKS_CURSOR)
     attempts_cursor = await lock_cursor(session, ATTEMPTS_CURSOR)
-    settle = settings.gap_settle_seconds
-    links = await _new_links(session, links_cursor.last_id, settings.batch_events, now, settle)
-    found = await history.attempts_after(session, attempts_cursor.last_id, settings.batch_events)
-    attempts = settled(
-        session, found, attempts_cursor.last_id, now, settle, lambda a: a.id, lambda a: a.at
-    )
+    links = await _new_links(session, links_cursor.last_id, settings.batch_events)
+    attempts = await _new_attempts(session, attempts_cursor.last_id, settings.batch_events)
     pairs = await _earlier_pages(session, links)
     by_group = await _incidents_by_group(
         session, {a.group_id for a in attempts if a.group_id is not None}

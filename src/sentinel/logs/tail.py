@@ -15,18 +15,18 @@ burst faster than anyone can read), the stream sends the newest `batch` and an
 buffers without limit; a client that stops reading stops the polling (the write waits).
 
 PostgreSQL hands out ids before commit, so a slow transaction can make an id below one
-already sent visible later. The cursor therefore trails the highest id seen by a settle
-time (as the derive worker's does), and ids already sent above it are remembered (a
-bounded set) so none is sent twice. SQLite has one writer: ids become visible in order.
+already sent visible later. A poll therefore reads only up to the table's visible high
+water (storage/commit_order.py): every line at or below it has committed or never will,
+so the cursor moves straight to it and a line that commits late is sent, not skipped.
+SQLite has one writer: ids become visible in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -44,6 +44,7 @@ from sentinel.logs.models import LogRecord
 from sentinel.logs.query import LogQuery, QuerySyntaxError
 from sentinel.logs.runtime import LogsRuntime
 from sentinel.logs.schemas import LogHit
+from sentinel.storage.commit_order import Followed, visible_high_water
 from sentinel.storage.engine import Database
 
 # Included by logs/routes.py under its /api/logs prefix.
@@ -63,32 +64,22 @@ class TailSettings(BaseSettings):
     batch: int = Field(500, ge=1, le=5000)
     # Open tail streams per process; one more is a 429.
     max_streams: int = Field(100, ge=1)
+    # No longer used (polls stop at the commit-order high water instead of trailing the
+    # newest id by a guess); still accepted so an existing configuration keeps starting.
     settle_seconds: float = Field(2.0, ge=0, le=60)
 
 
 @dataclass
 class Cursor:
-    """Which matching rows a stream has dealt with: every id up to `floor` (and up to
-    `skipped_through`, left out in a burst), plus the ids in `sent` above it."""
+    """Which rows a stream has dealt with: every id up to `floor` (sent, not matching, or
+    left out in a burst)."""
 
     floor: int
-    settle_seconds: float
-    skipped_through: int = 0
-    sent: set[int] = field(default_factory=set)
-    _highs: deque[tuple[float, int]] = field(default_factory=deque)
 
-    def settle(self, high: int, now: float) -> None:
-        """Move the floor to the highest id seen at least `settle_seconds` ago (at once
-        when settle_seconds is 0) and forget the sent ids at or below it."""
-        self._highs.append((now, high))
-        settled = None
-        while self._highs and now - self._highs[0][0] >= self.settle_seconds:
-            settled = self._highs.popleft()[1]
-        if settled is not None:
-            self._highs.appendleft((now - self.settle_seconds, settled))
-            if settled > self.floor:
-                self.floor = settled
-                self.sent = {i for i in self.sent if i > settled}
+    def advance(self, high: int) -> None:
+        """Every row up to `high` was polled (the floor never moves back: a client may
+        resume from a Last-Event-ID above a rolled-back id)."""
+        self.floor = max(self.floor, high)
 
 
 def tail_query(query: LogQuery) -> LogQuery:
@@ -113,13 +104,10 @@ def _conditions(query: LogQuery, postgres: bool) -> list[Any]:
 async def _poll(
     session: AsyncSession, query: LogQuery, cursor: Cursor, high: int, batch: int
 ) -> tuple[list[LogRecord], int]:
-    """Matching rows in (floor, high] not sent yet, oldest first, at most `batch`; and
-    how many matching rows were skipped to stay within it."""
+    """Matching rows in (floor, high], oldest first, at most `batch` (the newest); and how
+    many matching rows were left out to stay within it."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    low = max(cursor.floor, cursor.skipped_through)
-    where = [LogRecord.id > low, LogRecord.id <= high, *_conditions(query, postgres)]
-    if cursor.sent:
-        where.append(LogRecord.id.not_in(sorted(cursor.sent)))
+    where = [LogRecord.id > cursor.floor, LogRecord.id <= high, *_conditions(query, postgres)]
     stmt = select(LogRecord).where(*where).order_by(LogRecord.id.desc()).limit(batch + 1)
     rows = list((await session.execute(stmt)).scalars().all())
     skipped = 0
@@ -128,13 +116,14 @@ async def _poll(
         counted = select(func.count()).select_from(LogRecord).where(*where)
         counted = counted.where(LogRecord.id < rows[-1].id)
         skipped = int((await session.execute(counted)).scalar_one())
-        cursor.skipped_through = rows[-1].id - 1
     rows.reverse()
     return rows, skipped
 
 
 async def _high(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.max(LogRecord.id)))).scalar_one() or 0)
+    """The id up to which every line that will ever commit is visible (not waiting: a
+    poll that finds writers in flight reads up to what was confirmed before)."""
+    return await visible_high_water(session, Followed.LOG_RECORDS, wait_seconds=0)
 
 
 def _frame(event: str, data: bytes, event_id: int | None = None) -> bytes:
@@ -172,10 +161,10 @@ async def frames(
     """The stream's bytes; polls until the client goes away."""
     yield b"retry: 3000\n: connected\n\n" + _frame("query", orjson.dumps(header))
     async with db.transaction() as session:
-        high = await _high(session)
-    postgres = db.engine.dialect.name == "postgresql"
-    floor = high if start_after is None else max(min(start_after, high), 0)
-    cursor = Cursor(floor=floor, settle_seconds=cfg.settle_seconds if postgres else 0.0)
+        # The stream starts after the newest line stored now (one still in flight with a
+        # lower id was written before the stream began and is not part of it).
+        newest = int(await session.scalar(select(func.max(LogRecord.id))) or 0)
+    cursor = Cursor(floor=newest if start_after is None else max(min(start_after, newest), 0))
     wrote = time.monotonic()
     while True:
         await asyncio.sleep(cfg.poll_seconds)
@@ -190,8 +179,7 @@ async def frames(
         for row in rows:
             hit = LogHit.of(row).model_dump(mode="json")
             out.append(_frame("log", orjson.dumps(hit), row.id))
-            cursor.sent.add(row.id)
-        cursor.settle(high, time.monotonic())
+        cursor.advance(high)
         if out:
             yield b"".join(out)
             wrote = time.monotonic()

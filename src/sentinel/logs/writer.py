@@ -1,5 +1,10 @@
 """The log write path: raw rows through the driver's own executemany, in the caller's
-transaction. SQLAlchemy's per-row parameter handling would cost more than the insert."""
+transaction. SQLAlchemy's per-row parameter handling would cost more than the insert.
+
+On PostgreSQL the transaction first takes log_records' commit-order lock (see
+storage/commit_order.py), in place of the statement that opens it anyway: readers that
+follow the table by id (the derive worker, the live tail) then never pass a line whose
+transaction commits late."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.logs.records import LOG_COLUMNS, LogRow
+from sentinel.storage import commit_order
 from sentinel.storage.dialect import dialect_name
 
 _COLUMNS = ", ".join(LOG_COLUMNS)
@@ -32,6 +38,11 @@ async def insert_rows(session: AsyncSession, rows: list[LogRow]) -> None:
     """Insert decoded rows; the caller's transaction commits them."""
     if not rows:
         return
-    driver = await driver_connection(session)
-    sql = _POSTGRES if dialect_name(session) == "postgresql" else _SQLITE
-    await driver.executemany(sql, rows)
+    if dialect_name(session) != "postgresql":
+        await (await driver_connection(session)).executemany(_SQLITE, rows)
+        return
+    # The lock statement opens the transaction the raw inserts then join (no extra trip).
+    await commit_order.writing(session, commit_order.Followed.LOG_RECORDS)
+    raw = await (await session.connection()).get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.executemany(_POSTGRES, rows)

@@ -9,7 +9,7 @@ everybody who heard about it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +20,11 @@ from sentinel.oncall import notices, service
 from sentinel.oncall.engine import start, stop_if_done
 from sentinel.oncall.escalation import Policy
 from sentinel.oncall.models import Escalation, EventCursor
+from sentinel.storage.commit_order import Followed, visible_high_water
 from sentinel.storage.dialect import dialect_name, upsert_insert
 
 CURSOR = "oncall.escalation"
 EVENT_KINDS = ("notify", "acknowledged", "resolved")
-HOLE_GRACE = timedelta(seconds=5)
 
 
 async def _locked_cursor(session: AsyncSession, name: str) -> EventCursor:
@@ -51,17 +51,15 @@ async def consume_events(
     "email:ops@example.com") are also notified once per `notify` event of an open group,
     and a resolved group's pages and channels get their resolved notice."""
     cursor = await _locked_cursor(session, CURSOR)
-    events = list(
-        (
-            await session.scalars(
-                select(AlertEvent)
-                .where(AlertEvent.id > cursor.last_event_id)
-                .order_by(AlertEvent.id)
-                .limit(batch)
-            )
-        ).all()
-    )
-    events = before_recent_hole(events, cursor.last_event_id, datetime.now(UTC))
+    # Only up to the id below which every insert has committed or rolled back: on
+    # PostgreSQL a slow transaction commits its id after higher ones are visible.
+    through = await visible_high_water(session, Followed.ALERT_EVENTS)
+    events: list[AlertEvent] = []
+    if through > cursor.last_event_id:
+        stmt = select(AlertEvent).where(
+            AlertEvent.id > cursor.last_event_id, AlertEvent.id <= through
+        )
+        events = list((await session.scalars(stmt.order_by(AlertEvent.id).limit(batch))).all())
     if not events:
         return 0
     notify = settings or NotifySettings()
@@ -107,21 +105,3 @@ def alert_groups(event: AlertEvent) -> list[int]:
     if isinstance(groups, list) and groups:
         return [int(g) for g in groups]
     return [event.group_id] if event.group_id is not None else []
-
-
-def before_recent_hole(events: list[AlertEvent], last_id: int, wall: datetime) -> list[AlertEvent]:
-    """The events up to the first gap in ids that is younger than HOLE_GRACE.
-
-    On PostgreSQL ids are taken when a row is inserted, not when its transaction commits:
-    a slow transaction may commit id 100 after id 101 is visible. A cursor that moved past
-    101 would never see 100, so reading stops at a gap until it is HOLE_GRACE old (then the
-    id is taken to be lost to a rollback). The first read (cursor 0) has no gap to mind."""
-    usable: list[AlertEvent] = []
-    expected = last_id + 1
-    for event in events:
-        first_ever = last_id == 0 and not usable
-        if event.id != expected and not first_ever and wall - event.at < HOLE_GRACE:
-            break
-        usable.append(event)
-        expected = event.id + 1
-    return usable

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from sentinel.storage import commit_order
 from sentinel.storage.write_gate import WriteGate, hold, install
 
 
@@ -47,13 +48,16 @@ def build_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
     )
+    # Inserts into the tables workers follow by id take their commit-order lock.
+    commit_order.install(engine)
+    return engine
 
 
 class Database:

@@ -1,0 +1,225 @@
+"""Workers that follow a table by id never pass a row whose transaction commits late.
+
+PostgreSQL hands out ids before commit: a slow writer (here a second real connection
+that holds its transaction open) can commit an id below ones already visible. The old
+settle time is set to 0 throughout, so nothing here waits for a clock: a consumer that
+guessed from the age of the gap would pass the slow row at once and never read it.
+SQLite has one writer (ids commit in order), so these run on PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from sentinel.alerting import intake
+from sentinel.alerting.config import AlertingSettings
+from sentinel.alerting.flush import flush_due_groups
+from sentinel.alerting.models import AlertEvent
+from sentinel.alerting.pipeline import IncomingAlert
+from sentinel.alerting.severity import Severity
+from sentinel.config import Settings
+from sentinel.incidents.automation import consume_alert_events
+from sentinel.incidents.config import IncidentSettings
+from sentinel.incidents.models import Incident
+from sentinel.notify.config import NotifySettings
+from sentinel.oncall.tasks import escalate_and_deliver
+from sentinel.storage.all_models import load_all_models
+from sentinel.storage.commit_order import Followed, visible_high_water
+from sentinel.storage.engine import Database
+from tests.api.test_oncall_api import make_user
+from tests.notify_receivers import HttpReceiver
+from tests.store.test_oncall_engine import at, contact
+
+H = dict[str, str]
+OLD_SETTLE_OFF = IncidentSettings(gap_settle_seconds=0)
+
+
+@pytest.fixture
+async def slow(db: Database) -> AsyncIterator[Database]:
+    """A second pool on the same PostgreSQL database: the slow writer's connection."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer: ids become visible in the order they commit")
+    other = Database(db.url)
+    try:
+        yield other
+    finally:
+        await other.dispose()
+
+
+def alert(service: str, severity: Severity) -> IncomingAlert:
+    return IncomingAlert(
+        labels={"alertname": "errors", "service": service},
+        source="api",
+        severity=severity,
+        service=service,
+        title=f"errors on {service}",
+    )
+
+
+async def ingest(
+    db: Database, service: str, severity: Severity, now: datetime | None = None
+) -> None:
+    async with db.transaction() as s:
+        await intake.ingest(
+            s, [alert(service, severity)], now or datetime.now(UTC), AlertingSettings()
+        )
+
+
+async def consume(db: Database) -> int:
+    total = 0
+    while True:
+        async with db.transaction() as s:
+            handled = await consume_alert_events(s, datetime.now(UTC), OLD_SETTLE_OFF)
+        if not handled:
+            return total
+        total += handled
+
+
+async def incident_services(db: Database) -> list[list[str]]:
+    async with db.transaction() as s:
+        rows = (await s.scalars(select(Incident).order_by(Incident.id))).all()
+    return [list(i.affected_services) for i in rows]
+
+
+async def newest_event_id(db: Database) -> int:
+    async with db.transaction() as s:
+        return int(await s.scalar(select(func.max(AlertEvent.id))) or 0)
+
+
+async def test_an_alert_committed_late_still_opens_its_incident(
+    db: Database, slow: Database
+) -> None:
+    async with slow.transaction() as late:
+        # The slow intake takes its event ids first and has not committed yet ...
+        await intake.ingest(
+            late, [alert("payments", Severity.CRITICAL)], datetime.now(UTC), AlertingSettings()
+        )
+        # ... while a later alert commits with higher ids and the worker runs.
+        await ingest(db, "search", Severity.CRITICAL)
+        await consume(db)
+    # The slow one commits: its incident opens too (first: its events' ids are lower).
+    await consume(db)
+    assert await incident_services(db) == [["payments"], ["search"]]
+
+
+async def test_an_insert_that_rolls_back_does_not_stall_the_worker(
+    db: Database, slow: Database
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with slow.transaction() as doomed:
+            await intake.ingest(
+                doomed,
+                [alert("payments", Severity.CRITICAL)],
+                datetime.now(UTC),
+                AlertingSettings(),
+            )
+            await ingest(db, "search", Severity.CRITICAL)
+            raise RuntimeError("the slow request fails")
+    # A gap that will never commit: the worker reads past it at once.
+    assert await consume(db) > 0
+    assert await incident_services(db) == [["search"]]
+
+
+async def test_a_group_notification_committed_late_still_pages(
+    client: httpx.AsyncClient,
+    admin_headers: H,
+    ingest_headers: H,
+    db: Database,
+    slow: Database,
+    settings: Settings,
+    http: HttpReceiver,
+) -> None:
+    ana = await make_user(client, admin_headers, "Ana")
+    await contact(client, admin_headers, ana, "webhook", f"{http.url}/hook/ana", None)
+    steps = [{"kind": "notify_users", "targets": [ana]}]
+    policy = await client.post(
+        "/api/oncall/escalation-policies", headers=admin_headers, json={"name": "p", "steps": steps}
+    )
+    route = await client.post(
+        "/api/alerting/routes",
+        headers=admin_headers,
+        json={
+            "name": "checkout",
+            "matchers": ['service="checkout"'],
+            "escalation_policy_id": policy.json()["id"],
+            "group_wait_s": 1,
+        },
+    )
+    assert route.status_code == 201, route.text
+    await client.post(
+        "/api/alerts",
+        headers=ingest_headers,
+        json={"service_name": "checkout", "alert_name": "Errors", "severity": "critical"},
+    )
+    ns, secret = NotifySettings(), settings.jwt_secret()
+    due = datetime.now(UTC) + timedelta(seconds=2)
+    await escalate_and_deliver(db, ns, secret, at(due))  # on-call has read all so far
+    async with slow.transaction() as late:
+        # The group timer's transaction has written its notify event and is slow to commit
+        # ...
+        assert await flush_due_groups(late, due) == 1
+        await late.flush()
+        # ... while a later event commits, dated long past any wait for a gap.
+        await ingest(db, "search", Severity.LOW, datetime.now(UTC) - timedelta(hours=1))
+        await escalate_and_deliver(db, ns, secret, at(due))
+        assert http.on("/hook/ana") == []
+    await escalate_and_deliver(db, ns, secret, at(due))
+    assert len(http.on("/hook/ana")) == 1  # Ana is paged
+
+
+async def test_the_alert_event_feed_holds_back_until_a_late_event_commits(
+    client: httpx.AsyncClient, db: Database, slow: Database, admin_headers: H
+) -> None:
+    await ingest(db, "warmup", Severity.LOW)
+    after = await newest_event_id(db)
+    async with slow.transaction() as late:
+        await intake.ingest(
+            late, [alert("payments", Severity.HIGH)], datetime.now(UTC), AlertingSettings()
+        )
+        await ingest(db, "search", Severity.HIGH)
+        early = await client.get(
+            "/api/alerts/events", params={"after_id": after}, headers=admin_headers
+        )
+        assert early.status_code == 200
+        assert early.json() == []  # the search alert's events are above the slow ones
+    # A follower passing back the last id it saw gets every event, the late ones too.
+    seen: list[int] = []
+    while batch := (
+        await client.get(
+            "/api/alerts/events",
+            params={"after_id": seen[-1] if seen else after, "limit": 2},
+            headers=admin_headers,
+        )
+    ).json():
+        seen += [e["id"] for e in batch]
+    async with db.transaction() as s:
+        stored = (await s.scalars(select(AlertEvent.id).where(AlertEvent.id > after))).all()
+    assert seen == sorted(stored) and len(seen) > 2
+
+
+async def test_the_high_water_stops_below_an_insert_in_flight(db: Database, slow: Database) -> None:
+    await ingest(db, "warmup", Severity.LOW)
+    before = await newest_event_id(db)
+    async with db.transaction() as s:
+        assert await visible_high_water(s, Followed.ALERT_EVENTS) == before
+    async with slow.transaction() as late:
+        await intake.ingest(
+            late, [alert("payments", Severity.HIGH)], datetime.now(UTC), AlertingSettings()
+        )
+        await ingest(db, "search", Severity.HIGH)
+        async with db.transaction() as s:
+            assert await visible_high_water(s, Followed.ALERT_EVENTS, wait_seconds=0) == before
+        # The writer itself sees its own rows and waits for nobody (not for itself).
+        newest = await late.scalar(select(func.max(AlertEvent.id)))
+        assert await visible_high_water(late, Followed.ALERT_EVENTS, wait_seconds=0) == newest
+    async with db.transaction() as s:
+        assert await visible_high_water(s, Followed.ALERT_EVENTS) == await newest_event_id(db)
+
+
+def test_every_followed_table_exists() -> None:
+    assert {f.table for f in Followed} <= set(load_all_models().tables)
