@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from sentinel.alerting import intake
 from sentinel.alerting.config import AlertingSettings
@@ -26,14 +26,16 @@ from sentinel.config import Settings
 from sentinel.incidents.automation import consume_alert_events
 from sentinel.incidents.config import IncidentSettings
 from sentinel.incidents.models import Incident
+from sentinel.incidents.notifications import consume_notifications
 from sentinel.notify.config import NotifySettings
+from sentinel.notify.models import NotificationAttempt, OutboxMessage
 from sentinel.oncall.tasks import escalate_and_deliver
 from sentinel.storage.all_models import load_all_models
 from sentinel.storage.commit_order import Followed, visible_high_water
 from sentinel.storage.engine import Database
 from tests.api.test_oncall_api import make_user
 from tests.notify_receivers import HttpReceiver
-from tests.store.test_oncall_engine import at, contact
+from tests.store.test_oncall_engine import at, contact, fire
 
 H = dict[str, str]
 OLD_SETTLE_OFF = IncidentSettings(gap_settle_seconds=0)
@@ -78,6 +80,24 @@ async def consume(db: Database) -> int:
         if not handled:
             return total
         total += handled
+
+
+async def consume_incidents(db: Database) -> None:
+    for step in (consume_alert_events, consume_notifications):
+        while True:
+            async with db.transaction() as s:
+                if not await step(s, datetime.now(UTC), OLD_SETTLE_OFF):
+                    break
+
+
+async def attempt_ids(client: httpx.AsyncClient, headers: H, incident_id: int) -> list[int]:
+    r = await client.get(f"/api/incidents/{incident_id}/timeline", headers=headers)
+    assert r.status_code == 200, r.text
+    return [
+        e["detail"]["attempt_id"]
+        for e in r.json()["items"]
+        if e["kind"] == "notification" and "attempt_id" in e["detail"]
+    ]
 
 
 async def incident_services(db: Database) -> list[list[str]]:
@@ -170,6 +190,49 @@ async def test_a_group_notification_committed_late_still_pages(
         assert http.on("/hook/ana") == []
     await escalate_and_deliver(db, ns, secret, at(due))
     assert len(http.on("/hook/ana")) == 1  # Ana is paged
+
+
+async def test_a_delivery_attempt_committed_late_still_reaches_the_timeline(
+    client: httpx.AsyncClient,
+    admin_headers: H,
+    ingest_headers: H,
+    db: Database,
+    slow: Database,
+    settings: Settings,
+    http: HttpReceiver,
+) -> None:
+    ana = await make_user(client, admin_headers, "Ana")
+    await contact(client, admin_headers, ana, "webhook", f"{http.url}/hook/ana", None)
+    steps = [{"kind": "notify_users", "targets": [ana]}]
+    _group, due = await fire(client, admin_headers, ingest_headers, db, steps)
+    await escalate_and_deliver(db, NotifySettings(), settings.jwt_secret(), at(due))
+    await consume_incidents(db)
+    [incident] = (await client.get("/api/incidents", headers=admin_headers)).json()["items"]
+    assert len(await attempt_ids(client, admin_headers, incident["id"])) == 1
+    async with db.transaction() as s:
+        outbox_id = await s.scalar(select(func.max(OutboxMessage.id)))
+
+    def attempt(ok: bool) -> dict[str, object]:
+        return {
+            "outbox_id": outbox_id,
+            "at": datetime.now(UTC),
+            "channel": "webhook",
+            "ok": ok,
+            "latency_ms": 5.0,
+        }
+
+    async with slow.transaction() as late:
+        # A delivery worker recorded an attempt (the insert outbox.record makes) and is
+        # slow to commit, while another worker's later attempt commits.
+        await late.execute(insert(NotificationAttempt), [attempt(False)])
+        async with db.transaction() as s:
+            await s.execute(insert(NotificationAttempt), [attempt(True)])
+        await consume_incidents(db)
+    await consume_incidents(db)
+    ids = await attempt_ids(client, admin_headers, incident["id"])
+    async with db.transaction() as s:
+        stored = (await s.scalars(select(NotificationAttempt.id))).all()
+    assert ids == sorted(stored)  # every attempt, the late one too, in order
 
 
 async def test_the_alert_event_feed_holds_back_until_a_late_event_commits(

@@ -159,7 +159,7 @@ async def _earlier_pages(
     fired_at: dict[int, datetime] = {}
     if ids:
         starts = select(Alert.id, Alert.starts_at).where(Alert.id.in_(ids))
-        fired_at = dict((await session.execute(starts)).tuples().all())
+        fired_at = {alert_id: at for alert_id, at in (await session.execute(starts)).all()}
     for link in links:
         if link.group_id is None:
             continue
