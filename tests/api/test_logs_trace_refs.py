@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, text
 
 from sentinel.logs import search, views
+from sentinel.logs.derive import BATCH_ROWS
 from sentinel.logs.query import LogQuery
 from sentinel.logs.tasks import delete_before
 from sentinel.storage.engine import Database
@@ -73,11 +74,12 @@ def _spread(now: float, count: int, traced_at: dict[int, str]) -> list[dict[str,
 async def test_a_trace_is_found_before_and_after_the_worker_and_across_its_batches(
     client: httpx.AsyncClient, ingest_headers: H, admin_headers: H, db: Database
 ) -> None:
-    # 11,000 lines: the worker takes them in three batches of at most 5,000. The trace has
+    # Two full batches and 1,000 lines more: the worker takes three batches. The trace has
     # lines in each, and another trace's lines sit between them (inside the same ranges).
-    traced_at = {3: TRACE, 4: OTHER, 4_999: TRACE, 5_001: TRACE, 5_002: OTHER, 10_500: TRACE}
-    await _ingest(client, ingest_headers, _spread(time.time(), 11_000, traced_at))
-    mine = ["step 3 of 4bf9", "step 4999 of 4bf9", "step 5001 of 4bf9", "step 10500 of 4bf9"]
+    b = BATCH_ROWS
+    traced_at = {3: TRACE, 4: OTHER, b - 1: TRACE, b + 1: TRACE, b + 2: OTHER, 2 * b + 500: TRACE}
+    await _ingest(client, ingest_headers, _spread(time.time(), 2 * b + 1_000, traced_at))
+    mine = [f"step {i} of 4bf9" for i in (3, b - 1, b + 1, 2 * b + 500)]
     newest_first = mine[::-1]
     query = f"trace_id:{TRACE}"
 
@@ -86,16 +88,16 @@ async def test_a_trace_is_found_before_and_after_the_worker_and_across_its_batch
     assert await _trace(client, admin_headers, TRACE) == mine
     assert await _search(client, admin_headers, query=query) == newest_first
 
-    assert await derive_now(db) == 11_000
+    assert await derive_now(db) == 2 * b + 1_000
     refs = await _refs(db, TRACE)
     # One per batch that held its lines (SQLite; PostgreSQL keeps its trace id index).
     assert len(refs) == (3 if db.dialect == "sqlite" else 0)
     assert await _trace(client, admin_headers, TRACE) == mine
     assert await _search(client, admin_headers, query=query) == newest_first
-    assert await _search(client, admin_headers, trace_id=TRACE, query="step 50") == [
-        "step 5001 of 4bf9"
+    assert await _search(client, admin_headers, trace_id=TRACE, query=f"step {b + 1}") == [
+        f"step {b + 1} of 4bf9"
     ]
-    assert await _trace(client, admin_headers, OTHER) == ["step 4 of 0af7", "step 5002 of 0af7"]
+    assert await _trace(client, admin_headers, OTHER) == ["step 4 of 0af7", f"step {b + 2} of 0af7"]
 
     # Lines that arrive after the worker ran join the derived ones.
     await _ingest(client, ingest_headers, [record("late step", trace_id=TRACE)])

@@ -31,12 +31,11 @@ from sentinel.logs import trace_refs
 from sentinel.logs.drain import Drain
 from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor, LogPattern
 from sentinel.logs.severity import ERROR_NUMBER
-from sentinel.logs.writer import driver_connection
 from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.storage.engine import Database
 
 CURSOR = DERIVE_CURSOR
-BATCH_ROWS = 5_000
+BATCH_ROWS = 10_000
 # A batch's ids span at most this many times its row limit (see _plan).
 SPAN_ROWS = 2
 MAX_SERVICES_PER_PATTERN = 50
@@ -123,11 +122,22 @@ async def _cursor(session: AsyncSession) -> LogDeriveCursor:
 async def _behind(db: Database) -> bool:
     """Whether any record is past the cursor: a read, so an idle tick writes nothing."""
     async with db.transaction() as session:
-        last = await session.scalar(
-            select(LogDeriveCursor.last_id).where(LogDeriveCursor.name == CURSOR)
+        behind = await session.scalar(
+            text(
+                "SELECT coalesce((SELECT max(id) FROM log_records), 0) > coalesce("
+                "(SELECT last_id FROM log_derive_cursor WHERE name = :name), 0)"
+            ),
+            {"name": CURSOR},
         )
-        newest = await session.scalar(text("SELECT max(id) FROM log_records"))
-    return int(newest or 0) > int(last or 0)
+    return bool(behind)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The DB-API driver's connection under the session's transaction, which a statement
+    through SQLAlchemy has opened already (writer.driver_connection opens it with one
+    more statement)."""
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
 
 
 @dataclass
@@ -182,17 +192,16 @@ _READ_POSTGRES = _READ.format("$1", "$2", "$3")
 async def _read_batch(session: AsyncSession, after: int, upper: int, limit: int) -> list[Any]:
     """(id, time_ns, service, severity_number, body) of the lines after `after`, as the
     driver's own rows (SQLAlchemy's rows would cost more than the reading)."""
-    driver = await driver_connection(session)
+    driver = await _driver(session)
     if dialect_name(session) == "postgresql":
         return list(await driver.fetch(_READ_POSTGRES, after, upper, limit))
     return list(await driver.execute_fetchall(_READ_SQLITE, (after, upper, limit)))
 
 
-async def _save_assignments(session: AsyncSession, plan: _Plan) -> None:
+async def _save_assignments(driver: Any, postgres: bool, plan: _Plan) -> None:
     """Set each line's pattern_id: one statement for the batch, the patterns passed as
     one array (an UPDATE per line costs its binding and a statement step each)."""
-    driver = await driver_connection(session)
-    if dialect_name(session) == "postgresql":
+    if postgres:
         first = plan.first_id
         present = [(first + i, p) for i, p in enumerate(plan.pattern_ids) if p is not None]
         await driver.execute(
@@ -210,26 +219,28 @@ async def _save_assignments(session: AsyncSession, plan: _Plan) -> None:
     )
 
 
-async def _index_text(session: AsyncSession, after: int, last: int) -> None:
+async def _index_text(driver: Any, after: int, last: int) -> None:
     """SQLite: add the batch's lines to the FTS5 index (PostgreSQL's GIN index needs no
     help)."""
-    if dialect_name(session) == "postgresql":
-        return
-    await session.execute(
-        text(
-            "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records "
-            "WHERE id > :after AND id <= :last"
-        ),
-        {"after": after, "last": last},
+    await driver.execute(
+        "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records "
+        "WHERE id > ? AND id <= ?",
+        (after, last),
     )
 
 
 async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, plan: _Plan) -> None:
-    await _save_assignments(session, plan)
-    await _index_text(session, plan.after, plan.last_id)
-    await _save_patterns(session, miner, plan.dirty)
-    await _save_minutes(session, plan.minutes)
-    await trace_refs.save_batch(session, plan.after, plan.last_id)
+    """The batch's writes, through the driver (the cursor row is locked, so the
+    transaction is open): a statement each, not a SQLAlchemy round of several calls."""
+    postgres = dialect_name(session) == "postgresql"
+    driver = await _driver(session)
+    await _save_assignments(driver, postgres, plan)
+    if not postgres:
+        await _index_text(driver, plan.after, plan.last_id)
+    await _save_patterns(driver, postgres, miner, plan.dirty)
+    await _save_minutes(driver, postgres, plan.minutes)
+    if not postgres:  # indexed there
+        await trace_refs.save_batch(driver, plan.after, plan.last_id)
     cursor.last_id = plan.last_id
     cursor.version += 1
     cursor.updated_ns = time.time_ns()
@@ -341,49 +352,60 @@ def _fold_stats(
     return dirty
 
 
-async def _save_patterns(session: AsyncSession, miner: Miner, dirty: set[int]) -> None:
+def _params(count: int, postgres: bool) -> str:
+    return ", ".join(f"${i}" if postgres else "?" for i in range(1, count + 1))
+
+
+_PATTERN_COLUMNS = (
+    "id, template, count, error_count, first_seen_ns, last_seen_ns, example, services, max_severity"
+)
+_PATTERN_UPSERT = (
+    f"INSERT INTO log_patterns ({_PATTERN_COLUMNS}) VALUES ({{}}) "  # noqa: S608
+    "ON CONFLICT (id) DO UPDATE SET template = excluded.template, count = excluded.count, "
+    "error_count = excluded.error_count, first_seen_ns = excluded.first_seen_ns, "
+    "last_seen_ns = excluded.last_seen_ns, services = excluded.services, "
+    "max_severity = excluded.max_severity"
+)
+_MINUTES_UPSERT = (
+    "INSERT INTO log_pattern_minutes (minute, pattern_id, service, count, error_count) "
+    "VALUES ({}) ON CONFLICT (minute, pattern_id, service) DO UPDATE SET "
+    "count = log_pattern_minutes.count + excluded.count, "
+    "error_count = log_pattern_minutes.error_count + excluded.error_count"
+)
+
+
+async def _save_patterns(driver: Any, postgres: bool, miner: Miner, dirty: set[int]) -> None:
+    """The touched patterns' template and stats as they now stand (the example is the
+    first line's, written once)."""
     values = []
     for pid in sorted(dirty):
         s = miner.stats[pid]
         values.append(
-            {
-                "id": pid,
-                "template": miner.drain.clusters[pid].template,
-                "count": s.count,
-                "error_count": s.error_count,
-                "first_seen_ns": s.first_seen_ns,
-                "last_seen_ns": s.last_seen_ns,
-                "example": s.example,
-                "services": orjson.dumps(s.services).decode(),
-                "max_severity": s.max_severity,
-            }
+            (
+                pid,
+                miner.drain.clusters[pid].template,
+                s.count,
+                s.error_count,
+                s.first_seen_ns,
+                s.last_seen_ns,
+                s.example,
+                orjson.dumps(s.services).decode(),
+                s.max_severity,
+            )
         )
-    if not values:
-        return
-    insert = upsert_insert(session, LogPattern)
-    columns = ("template", "count", "error_count", "first_seen_ns", "last_seen_ns")
-    update = {c: insert.excluded[c] for c in (*columns, "services", "max_severity")}
-    await session.execute(insert.on_conflict_do_update(index_elements=["id"], set_=update), values)
+    if values:
+        await driver.executemany(_PATTERN_UPSERT.format(_params(9, postgres)), values)
 
 
 async def _save_minutes(
-    session: AsyncSession, minutes: dict[tuple[int, int, str], list[int]]
+    driver: Any, postgres: bool, minutes: dict[tuple[int, int, str], list[int]]
 ) -> None:
-    if not minutes:
-        return
-    await session.execute(
-        text(
-            "INSERT INTO log_pattern_minutes (minute, pattern_id, service, count, error_count) "
-            "VALUES (:minute, :pattern_id, :service, :count, :error_count) "
-            "ON CONFLICT (minute, pattern_id, service) DO UPDATE SET "
-            "count = log_pattern_minutes.count + excluded.count, "
-            "error_count = log_pattern_minutes.error_count + excluded.error_count"
-        ),
-        [
-            {"minute": m, "pattern_id": p, "service": s, "count": g[0], "error_count": g[1]}
-            for (m, p, s), g in minutes.items()
-        ],
-    )
+    """Add the batch's counts to the per-minute pattern volume."""
+    if minutes:
+        await driver.executemany(
+            _MINUTES_UPSERT.format(_params(5, postgres)),
+            [(m, p, s, g[0], g[1]) for (m, p, s), g in minutes.items()],
+        )
 
 
 async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0) -> int:
@@ -395,7 +417,10 @@ async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0
 
 async def _derive_until(db: Database, miner: Miner, deadline: float) -> int:
     total = 0
-    while await _behind(db):
+    if not await _behind(db):
+        return total
+    # Past a full batch there is more to do, most likely: the next batch finds out.
+    while True:
         try:
             if db.dialect == "sqlite":
                 result = await _derive_then_write(db, miner)
@@ -416,7 +441,6 @@ async def _derive_until(db: Database, miner: Miner, deadline: float) -> int:
         if result.rows < BATCH_ROWS or time.monotonic() >= deadline:
             return total
         await asyncio.sleep(0)  # let ingest requests in between batches
-    return total
 
 
 async def freshness(session: AsyncSession) -> dict[str, Any]:

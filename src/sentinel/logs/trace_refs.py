@@ -34,7 +34,6 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor, LogRecord, LogTraceRef
-from sentinel.logs.writer import driver_connection
 from sentinel.storage.dialect import dialect_name
 
 _Ts = TypeVarTuple("_Ts")
@@ -128,13 +127,10 @@ async def for_trace(session: AsyncSession, trace_id: str | None) -> TraceLines |
     return await lookup(session, trace_id) if trace_id else None
 
 
-async def save_batch(session: AsyncSession, after: int, last: int) -> None:
-    """The refs of the lines with ids in (after, last], a derive batch, in its
-    transaction (before the cursor moves past them): `of_batch` of those lines, computed
-    by the database (no Python object per line)."""
-    if dialect_name(session) == "postgresql":  # indexed there
-        return
-    driver = await driver_connection(session)
+async def save_batch(driver: Any, after: int, last: int) -> None:
+    """SQLite: the refs of the lines with ids in (after, last], a derive batch, in its
+    transaction (before the cursor moves past them) on the driver's connection: `of_batch`
+    of those lines, computed by the database (no Python object per line)."""
     await driver.execute(
         "INSERT INTO log_trace_refs (trace_id, first_id, last_id) "
         "SELECT trace_id, min(id), max(id) FROM log_records "
