@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -19,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
 
 from sentinel.storage import commit_order
 from sentinel.storage.write_gate import WriteGate, hold, install
+
+T = TypeVar("T")
+SWITCH_INTERVAL = 0.001  # seconds; see build_engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,6 +39,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _in_transaction(connection: sqlite3.Connection, fn: Callable[..., T], args: Any) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(connection, *args)
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()
+    return result
+
+
+def _rollback_if_open(dbapi_connection: Any, _record: Any, state: Any) -> None:
+    """The pool's reset on return, minus the rollback of a connection with no transaction
+    open (after a commit): on aiosqlite each rollback is a trip to the connection's thread
+    and back through the event loop, made while the write gate is still held."""
+    if not state.asyncio_safe or state.transaction_was_reset:
+        return
+    try:
+        open_transaction = bool(dbapi_connection.driver_connection._conn.in_transaction)
+    except Exception:  # closed, or not aiosqlite: roll back as the pool would
+        open_transaction = True
+    if open_transaction:
+        dbapi_connection.rollback()
+
+
 def ensure_sqlite_dir(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -45,8 +75,16 @@ def build_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         ensure_sqlite_dir(url)
-        engine = create_async_engine(url, connect_args={"timeout": 10})
+        # The pool's rollback on return is done by _rollback_if_open, only when needed.
+        engine = create_async_engine(url, connect_args={"timeout": 10}, pool_reset_on_return=None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _rollback_if_open)
+        # aiosqlite runs statements on a thread per connection, which takes the GIL back
+        # after every row it steps; while the event loop thread runs Python (decoding the
+        # next request), each take waits up to the switch interval, 5 ms by default, so a
+        # 1,000-row executemany stretched to several times its length. 1 ms bounds that.
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
         return engine
     engine = create_async_engine(
         url,
@@ -71,6 +109,25 @@ class Database:
         self.write_gate = WriteGate(exclusive=self.engine.dialect.name == "sqlite")
         if self.write_gate.exclusive:
             install(self.engine, self.write_gate)
+
+    async def sqlite_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """SQLite: run `fn(connection, *args)` as one write transaction on the pooled
+        connection's own thread (BEGIN IMMEDIATE, fn, COMMIT; ROLLBACK if it raises),
+        holding the write gate; returns once committed.
+
+        One hand-over to aiosqlite's thread instead of one per statement, cursor and
+        fetch: each hand-over needs the event loop to come round, and under load the loop
+        is busy decoding the next requests while the gate is held, so a transaction of
+        many small awaits holds the single writer several times longer than its SQL takes.
+        `fn` runs off the event loop: it must not touch asyncio or SQLAlchemy."""
+        if self.dialect != "sqlite":
+            raise RuntimeError("sqlite_write is for SQLite; use write_transaction()")
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await self.write_gate.acquire(raw.dbapi_connection)
+            driver: Any = raw.driver_connection  # aiosqlite.Connection
+            result: T = await driver._execute(_in_transaction, driver._conn, fn, args)
+            return result
 
     @property
     def dialect(self) -> str:

@@ -25,6 +25,10 @@ async def store_spans(db: Database, runtime: TracingRuntime, batch: SpanBatch) -
     if runtime.blocks:
         # zlib lets go of the GIL: the other core compresses while the loop serves.
         block = await asyncio.to_thread(blocks.encode, batch.rows, batch.resources)
-    async with runtime.admission.writing(), db.write_transaction() as session:
-        groups = await writer.write_batch(session, batch, groups, block)
+    if block is None and db.dialect == "sqlite":
+        # One call on the connection's thread: the loop is not needed between statements.
+        groups = await db.sqlite_write(writer.write_batch_sqlite, batch, groups)
+    else:
+        async with runtime.admission.writing(), db.write_transaction() as session:
+            groups = await writer.write_batch(session, batch, groups, block)
     runtime.red.observe(groups)

@@ -6,6 +6,7 @@ Spans go through the driver's own executemany (driver.py). The store never commi
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
@@ -17,7 +18,7 @@ from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.tracing import block_store, rollup
 from sentinel.tracing.driver import driver_of, insert_sql
 from sentinel.tracing.models import SpanResource
-from sentinel.tracing.records import SPAN_COLUMNS, START, TRACE_ID, SpanBatch
+from sentinel.tracing.records import SPAN_COLUMNS, START, TRACE_ID, SpanBatch, SpanRow
 
 _LOOKUP_CHUNK = 500
 # A resource's `last_seen_ns` trails the newest span start stored with it by less than
@@ -160,6 +161,22 @@ async def _upsert_resources(session: AsyncSession, batch: SpanBatch, newest_ns: 
     await session.execute(insert, resources)
 
 
+def _counted(
+    rows: list[SpanRow], groups: rollup.OperationGroups, stored: list[rollup.StoredSpan]
+) -> tuple[list[SpanRow], rollup.OperationGroups, list[rollup.EdgeRollupRow]]:
+    """The spans to store (first copies of spans not stored yet), the operation groups
+    they count in and the edges they complete, given the stored spans of their traces."""
+    fresh = rollup.first_copies(rows, {(s.trace_id, s.span_id) for s in stored})
+    if fresh is not rows:
+        groups = rollup.group_operations(fresh)
+    if not fresh:
+        return fresh, groups, []
+    parents = rollup.parents_to_look_up(fresh)
+    exits = rollup.exits_to_look_up(fresh)
+    stored_parents, stored_children = rollup.stored_ends(stored, parents, exits)
+    return fresh, groups, rollup.edge_rollups(fresh, stored_parents, stored_children)
+
+
 async def write_batch(
     session: AsyncSession,
     batch: SpanBatch,
@@ -170,7 +187,8 @@ async def write_batch(
     its rows' (`rollup.group_operations`). Spans already stored, or repeated in the batch,
     are stored and counted once; returns the groups actually counted. `block` is the
     batch's `blocks.encode` when the block store is on: stored with the index rows of
-    the spans stored."""
+    the spans stored. On SQLite without blocks, `write_batch_sqlite` does the same in one
+    call on the connection's thread."""
     rows = batch.rows
     if not rows:
         return {}
@@ -181,18 +199,56 @@ async def write_batch(
     if dialect_name(session) == "postgresql":
         await _lock_traces(session, traces)
     stored = await _stored_spans(session, traces)
-    fresh = rollup.first_copies(rows, {(s.trace_id, s.span_id) for s in stored})
-    if fresh is not rows:
-        groups = rollup.group_operations(fresh)
+    fresh, groups, edges = _counted(rows, groups, stored)
     if not fresh:
         return groups
-    parents = rollup.parents_to_look_up(fresh)
-    exits = rollup.exits_to_look_up(fresh)
-    stored_parents, stored_children = rollup.stored_ends(stored, parents, exits)
     await _executemany(session, "spans", fresh)
     if block is not None:
         await block_store.write_block(session, block, rows, fresh)
     await _executemany(session, "ops", rollup.operation_rollups(groups))
-    edges = rollup.edge_rollups(fresh, stored_parents, stored_children)
     await _executemany(session, "edges", edges)
+    return groups
+
+
+# SQLAlchemy's on_conflict_do_update(..., where=last_seen_ns < floor), as plain SQL.
+_RESOURCES_SQLITE = (
+    "INSERT INTO span_resources "
+    "(id, service, attributes, scope_name, scope_version, last_seen_ns) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    "last_seen_ns = excluded.last_seen_ns WHERE span_resources.last_seen_ns < ?"
+)
+
+
+def write_batch_sqlite(
+    connection: sqlite3.Connection, batch: SpanBatch, groups: rollup.OperationGroups
+) -> rollup.OperationGroups:
+    """`write_batch` on SQLite, as one synchronous call inside the caller's transaction
+    (`Database.sqlite_write` runs it on the connection's thread): the same statements and
+    the same counting, without an await between them."""
+    rows = batch.rows
+    if not rows:
+        return {}
+    newest_ns = max(map(itemgetter(START), rows))
+    floor = newest_ns - LAST_SEEN_STEP_NS
+    connection.executemany(
+        _RESOURCES_SQLITE,
+        [
+            (r.id, r.service, r.attributes, r.scope_name[:255], r.scope_version[:100],
+             newest_ns, floor)
+            for r in (batch.resources[rid] for rid in sorted(batch.resources))
+        ],
+    )  # fmt: skip
+    traces = sorted({row[TRACE_ID] for row in rows})
+    stored: list[rollup.StoredSpan] = []
+    for i in range(0, len(traces), _LOOKUP_CHUNK):
+        chunk = traces[i : i + _LOOKUP_CHUNK]
+        sql = _STORED + f"IN ({', '.join('?' * len(chunk))})"
+        stored += [rollup.StoredSpan(*row) for row in connection.execute(sql, chunk)]
+    fresh, groups, edges = _counted(rows, groups, stored)
+    if not fresh:
+        return groups
+    connection.executemany(_SQL[("spans", False)], fresh)
+    connection.executemany(_SQL[("ops", False)], rollup.operation_rollups(groups))
+    if edges:
+        connection.executemany(_SQL[("edges", False)], edges)
     return groups
