@@ -46,10 +46,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from bench_traces import fresh_body, templates
 
 TODAY = ("today: decode", "today: rollup groups", "today: write_batch")
 LEAN = ("awaits", "one call")
+NO_TRACE_INDEX = "no trace index"
 PARTS = (
     "decode",
     "rollups + edges",
@@ -69,14 +72,13 @@ _STORED = (
 )
 
 
-async def _lean_batch(db: Any, body: bytes, seconds: dict[str, float], one_call: bool) -> int:
+async def _lean_batch(db: Any, body: bytes, seconds: dict[str, float], tag: str) -> int:
     """Decode, rollups and block encode on the loop, then the write: one await per
     statement (as block_store.py writes), or one call on the driver's thread."""
     from sentinel.tracing import lean
     from sentinel.tracing.driver import driver_of
 
     clock = time.perf_counter
-    tag = "one call" if one_call else "awaits"
     cpu = time.process_time
     c0, m0 = cpu(), time.thread_time()
     t0 = clock()
@@ -92,7 +94,7 @@ async def _lean_batch(db: Any, body: bytes, seconds: dict[str, float], one_call:
     async with db.write_transaction() as session:
         driver = await driver_of(session)
         t4 = clock()
-        if one_call:
+        if tag != "awaits":
             fresh = await driver._execute(
                 _write_in_thread, driver._connection, batch, groups, encoded, seconds, tag
             )
@@ -200,7 +202,7 @@ def _write_in_thread(
         conn.executemany("INSERT OR IGNORE INTO span_names (name) VALUES (?)", missing)
         ids = dict(conn.execute(select + f"({', '.join('?' * len(wanted))})", wanted).fetchall())
     t5 = clock()
-    keys = sorted({s[lean.TRACE_KEY] for s in spans})
+    keys = sorted({s[lean.TRACE_KEY] for s in spans}) if tag != NO_TRACE_INDEX else []
     stored: list[lean.StoredSpan] = []
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i : i + _CHUNK]
@@ -283,11 +285,16 @@ async def _run(args: argparse.Namespace) -> list[tuple[int, float, float, dict[s
 
     folder = Path(tempfile.mkdtemp(prefix="sentinel-lean-"))
     names = {"today": "today", "awaits": "lean-awaits", "one call": "lean-one-call"}
+    if args.no_trace_index:
+        names[NO_TRACE_INDEX] = "lean-no-trace-index"
     dbs = {
         path: Database(f"sqlite+aiosqlite:///{folder / name}.db") for path, name in names.items()
     }
     for db in dbs.values():
         await migrate.upgrade(db)
+    if args.no_trace_index:
+        async with dbs[NO_TRACE_INDEX].transaction() as session:
+            await session.execute(text("DROP INDEX ix_span_index_trace"))
     now_ns = time.time_ns()
     spans = templates(args.batch, now_ns)
     requests = args.spans // args.batch
@@ -299,12 +306,13 @@ async def _run(args: argparse.Namespace) -> list[tuple[int, float, float, dict[s
     load_before = os.getloadavg()[0]
     for i in range(requests):
         body = fresh_body(spans[i % len(spans)], i + 1, now_ns)
-        order = ["today", *LEAN]
-        for path in order[i % 3 :] + order[: i % 3]:  # each goes first in turn
+        order = list(dbs)
+        turn = i % len(order)
+        for path in order[turn:] + order[:turn]:  # each goes first in turn
             if path == "today":
                 counted += await _today_batch(dbs[path], body, seconds)
             else:
-                await _lean_batch(dbs[path], body, seconds, one_call=path == "one call")
+                await _lean_batch(dbs[path], body, seconds, path)
         done = i + 1
         if not any(m - args.window < done <= m for m in marks):
             seconds, counted = defaultdict(float), 0  # not in a window yet
@@ -329,16 +337,19 @@ def show(window: tuple[int, float, float, dict[str, float]]) -> None:
     today = sum(us[p] for p in TODAY)
     print(f"  {'today, total':>22}: {today:7.2f}  = {1e6 / today:9,.0f} spans/s")
     print(f"  {'today, CPU':>22}: {us['today: cpu']:7.2f}  (process time, all threads)")
-    print(f"  {'lean':>22}  {'awaits':>7}  {'one call':>8}")
+    tags = [tag for tag in (*LEAN, NO_TRACE_INDEX) if f"{tag}: decode" in us]
+    print(f"  {'lean':>22}: " + "  ".join(f"{tag:>16}" for tag in tags))
     for part in (*PARTS, "block encode"):
-        print(f"  {part:>22}: {us[f'awaits: {part}']:7.2f}  {us[f'one call: {part}']:8.2f}")
+        print(f"  {part:>22}: " + "  ".join(f"{us[f'{tag}: {part}']:16.2f}" for tag in tags))
     for label, extra in (("total, encode aside", ()), ("total, with encode", ("block encode",))):
-        totals = [sum(us[f"{tag}: {p}"] for p in (*PARTS, *extra)) for tag in LEAN]
-        rates = "  ".join(f"{t:7.2f} = {1e6 / t:7,.0f}/s" for t in totals)
+        totals = [sum(us[f"{tag}: {p}"] for p in (*PARTS, *extra)) for tag in tags]
+        rates = "  ".join(f"{t:6.2f} = {1e6 / t:7,.0f}/s" for t in totals)
         print(f"  {label:>22}: {rates}")
     for part in ("cpu", "loop cpu", "commit cpu"):
-        figures = "  ".join(f"{us[f'{tag}: {part}']:7.2f}" for tag in LEAN)
-        print(f"  {'lean, ' + part:>22}: {figures}")
+        print(
+            f"  {'lean, ' + part:>22}: "
+            + "  ".join(f"{us[f'{tag}: {part}']:16.2f}" for tag in tags)
+        )
 
 
 def main() -> int:
@@ -346,6 +357,12 @@ def main() -> int:
     parser.add_argument("--spans", type=int, default=2_000_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--window", type=int, default=100, help="batches per figure")
+    parser.add_argument(
+        "--no-trace-index",
+        action="store_true",
+        help="a fourth path: one call, on a file without ix_span_index_trace and without "
+        "the stored lookup (no dedupe, no cross-batch edges): what the random index costs",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     print(f"{args.spans // args.batch:,} OTLP requests of {args.batch} spans, alternating")
