@@ -95,7 +95,6 @@ async def test_a_failing_sqlite_write_rolls_back_whole(db: Database) -> None:
 
     with pytest.raises(RuntimeError, match="the write broke"):
         await db.sqlite_write(half_then_fail)
-    assert not db.write_gate.busy
     assert await scalar(db, select(func.count()).select_from(SpanResource)) == 0
     # The connection went back to the pool with no transaction open: the next writer,
     # with no busy handler, is not refused.
@@ -149,3 +148,27 @@ async def test_a_connection_returned_mid_transaction_is_rolled_back(db: Database
     assert await scalar(db, select(func.count()).select_from(SpanResource)) == 0
     await asyncio.wait_for(store_spans(db, runtime(), batch_at(1_700_000_000 * 10**9, 1)), GUARD)
     assert await scalar(db, select(func.count()).select_from(SpanResource)) == 1
+
+
+async def test_writes_that_wait_together_commit_or_fail_alone(db: Database) -> None:
+    """Calls that queue while one is written run back to back on the connection's thread,
+    each in its own transaction: a failing one fails only its own caller."""
+    if db.dialect != "sqlite":
+        pytest.skip("Database.sqlite_write is SQLite's")
+
+    def add(connection: sqlite3.Connection, rid: int) -> int:
+        connection.execute(ADD_RESOURCE.format(rid))
+        if rid == 3:
+            raise ValueError("resource 3 is bad")
+        return rid
+
+    results = await asyncio.wait_for(
+        asyncio.gather(*(db.sqlite_write(add, rid) for rid in range(1, 7)), return_exceptions=True),
+        GUARD,
+    )
+    assert [r if isinstance(r, int) else repr(r) for r in results] == [
+        1, 2, "ValueError('resource 3 is bad')", 4, 5, 6
+    ]  # fmt: skip
+    async with db.transaction() as session:
+        stored = (await session.scalars(select(SpanResource.id).order_by(SpanResource.id))).all()
+    assert stored == [1, 2, 4, 5, 6]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import sqlite3
 import sys
 import time
@@ -39,15 +41,90 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _in_transaction(connection: sqlite3.Connection, fn: Callable[..., T], args: Any) -> T:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(connection, *args)
-    except BaseException:
-        connection.rollback()
-        raise
-    connection.commit()
-    return result
+RUN_LIMIT = 16  # calls written in one turn at the write gate (see Database.sqlite_write)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # its caller was cancelled; the write stands, as any committed one
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
+
+
+def _write_run(
+    connection: sqlite3.Connection,
+    fn: Callable[..., Any],
+    waiting: queue.SimpleQueue[tuple[tuple[Any, ...], asyncio.Future[Any]]],
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """On the connection's thread: each waiting call in its own transaction, its caller
+    answered as soon as it is committed (or rolled back)."""
+    for _ in range(RUN_LIMIT):
+        try:
+            args, future = waiting.get_nowait()
+        except queue.Empty:
+            return
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(connection, *args)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        except BaseException as exc:
+            loop.call_soon_threadsafe(_settle, future, None, exc)
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            loop.call_soon_threadsafe(_settle, future, result, None)
+
+
+class _SerialWrites:
+    """The calls of one function waiting for `Database.sqlite_write`, and the task that
+    writes them. Only the event loop's thread adds calls and starts or ends the task, so
+    a call added while a run is being written is either taken by that run or seen by the
+    task when the run returns."""
+
+    def __init__(self, db: Database, fn: Callable[..., Any]) -> None:
+        self.db, self.fn = db, fn
+        self.waiting: queue.SimpleQueue[tuple[tuple[Any, ...], asyncio.Future[Any]]] = (
+            queue.SimpleQueue()
+        )
+        self.writer: asyncio.Task[None] | None = None
+
+    async def submit(self, args: tuple[Any, ...]) -> Any:
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.put((args, future))
+        if self.writer is None:
+            self.writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while not self.waiting.empty():
+                async with self.db.engine.connect() as connection:
+                    raw = await connection.get_raw_connection()
+                    await self.db.write_gate.acquire(raw.dbapi_connection)
+                    driver: Any = raw.driver_connection  # aiosqlite.Connection
+                    await driver._execute(_write_run, driver._conn, self.fn, self.waiting, loop)
+        except BaseException as exc:  # no connection, or cancelled: fail who waits
+            while not self.waiting.empty():
+                _args, future = self.waiting.get_nowait()
+                _settle(
+                    future,
+                    None,
+                    exc
+                    if isinstance(exc, Exception)
+                    else RuntimeError("the database writer stopped"),
+                )
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            self.writer = None
 
 
 def _rollback_if_open(dbapi_connection: Any, _record: Any, state: Any) -> None:
@@ -109,25 +186,26 @@ class Database:
         self.write_gate = WriteGate(exclusive=self.engine.dialect.name == "sqlite")
         if self.write_gate.exclusive:
             install(self.engine, self.write_gate)
+        self._runs: dict[Callable[..., Any], _SerialWrites] = {}
 
     async def sqlite_write(self, fn: Callable[..., T], *args: Any) -> T:
-        """SQLite: run `fn(connection, *args)` as one write transaction on the pooled
+        """SQLite: run `fn(connection, *args)` as one write transaction on a pooled
         connection's own thread (BEGIN IMMEDIATE, fn, COMMIT; ROLLBACK if it raises),
-        holding the write gate; returns once committed.
+        holding the write gate; returns its result once committed, or raises its error.
 
         One hand-over to aiosqlite's thread instead of one per statement, cursor and
-        fetch: each hand-over needs the event loop to come round, and under load the loop
-        is busy decoding the next requests while the gate is held, so a transaction of
-        many small awaits holds the single writer several times longer than its SQL takes.
+        fetch, and calls of the same `fn` that wait meanwhile run back to back on that
+        thread (each its own transaction), up to RUN_LIMIT before the gate is given back:
+        each hand-over through the event loop waits until the loop has finished what it
+        is doing (under load, decoding the next requests) while the single writer idles.
         `fn` runs off the event loop: it must not touch asyncio or SQLAlchemy."""
         if self.dialect != "sqlite":
             raise RuntimeError("sqlite_write is for SQLite; use write_transaction()")
-        async with self.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            await self.write_gate.acquire(raw.dbapi_connection)
-            driver: Any = raw.driver_connection  # aiosqlite.Connection
-            result: T = await driver._execute(_in_transaction, driver._conn, fn, args)
-            return result
+        run = self._runs.get(fn)
+        if run is None:
+            run = self._runs[fn] = _SerialWrites(self, fn)
+        result: T = await run.submit(args)
+        return result
 
     @property
     def dialect(self) -> str:
