@@ -53,6 +53,8 @@ from bench_traces import fresh_body, templates
 TODAY = ("today: decode", "today: rollup groups", "today: write_batch")
 LEAN = ("awaits", "one call")
 NO_TRACE_INDEX = "no trace index"
+CHECKPOINT_ASIDE = "checkpoint aside"
+CHECKPOINT_EVERY = 10
 PARTS = (
     "decode",
     "rollups + edges",
@@ -63,6 +65,7 @@ PARTS = (
     "rollup inserts",
     "hops",
     "begin + commit",
+    "checkpoint",
 )
 _CHUNK = 500
 _STORED = (
@@ -191,6 +194,8 @@ def _write_in_thread(
     """The same statements as `_write_awaiting`, in one call on the connection's thread."""
     from sentinel.tracing import lean
 
+    if tag == CHECKPOINT_ASIDE:
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # the benchmark checkpoints
     clock = time.perf_counter
     spans = batch.spans
     t4 = clock()
@@ -279,6 +284,15 @@ async def _today_batch(db: Any, body: bytes, seconds: dict[str, float]) -> int:
     return len(batch.rows)
 
 
+async def _checkpoint(db: Any, seconds: dict[str, float], tag: str) -> None:
+    """A passive checkpoint outside any write transaction, as a background task would."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    async with db.engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    seconds[f"{tag}: checkpoint"] += time.perf_counter() - t0
+    seconds[f"{tag}: cpu"] += time.process_time() - c0
+
+
 async def _run(args: argparse.Namespace) -> list[tuple[int, float, float, dict[str, float]]]:
     from sentinel.storage import migrate
     from sentinel.storage.engine import Database
@@ -287,6 +301,8 @@ async def _run(args: argparse.Namespace) -> list[tuple[int, float, float, dict[s
     names = {"today": "today", "awaits": "lean-awaits", "one call": "lean-one-call"}
     if args.no_trace_index:
         names[NO_TRACE_INDEX] = "lean-no-trace-index"
+    if args.checkpoint_aside:
+        names[CHECKPOINT_ASIDE] = "lean-checkpoint-aside"
     dbs = {
         path: Database(f"sqlite+aiosqlite:///{folder / name}.db") for path, name in names.items()
     }
@@ -313,6 +329,8 @@ async def _run(args: argparse.Namespace) -> list[tuple[int, float, float, dict[s
                 counted += await _today_batch(dbs[path], body, seconds)
             else:
                 await _lean_batch(dbs[path], body, seconds, path)
+            if path == CHECKPOINT_ASIDE and i % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
+                await _checkpoint(dbs[path], seconds, path)
         done = i + 1
         if not any(m - args.window < done <= m for m in marks):
             seconds, counted = defaultdict(float), 0  # not in a window yet
@@ -337,7 +355,8 @@ def show(window: tuple[int, float, float, dict[str, float]]) -> None:
     today = sum(us[p] for p in TODAY)
     print(f"  {'today, total':>22}: {today:7.2f}  = {1e6 / today:9,.0f} spans/s")
     print(f"  {'today, CPU':>22}: {us['today: cpu']:7.2f}  (process time, all threads)")
-    tags = [tag for tag in (*LEAN, NO_TRACE_INDEX) if f"{tag}: decode" in us]
+    tags = [tag for tag in (*LEAN, NO_TRACE_INDEX, CHECKPOINT_ASIDE) if f"{tag}: decode" in us]
+    us = defaultdict(float, us)
     print(f"  {'lean':>22}: " + "  ".join(f"{tag:>16}" for tag in tags))
     for part in (*PARTS, "block encode"):
         print(f"  {part:>22}: " + "  ".join(f"{us[f'{tag}: {part}']:16.2f}" for tag in tags))
@@ -362,6 +381,12 @@ def main() -> int:
         action="store_true",
         help="a fourth path: one call, on a file without ix_span_index_trace and without "
         "the stored lookup (no dedupe, no cross-batch edges): what the random index costs",
+    )
+    parser.add_argument(
+        "--checkpoint-aside",
+        action="store_true",
+        help="a fifth path: one call with wal_autocheckpoint off, and a passive checkpoint "
+        f"every {CHECKPOINT_EVERY} batches outside the write, timed apart",
     )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
