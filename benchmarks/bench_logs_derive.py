@@ -157,10 +157,11 @@ async def main_async(args: argparse.Namespace) -> None:
             f"{os.getloadavg()[0]:.2f}); patterns {len(miner.drain.clusters)}"
         )
         accounted = 0.0
-        for name in names:
+        for name in dict.fromkeys(names):  # a stage may have two names (older trees)
             seconds = spent.get(name, 0.0)
             accounted += seconds
-            print(f"  {name:<22} {seconds / total * 1e6:7.2f} µs/line")
+            if seconds:
+                print(f"  {name:<22} {seconds / total * 1e6:7.2f} µs/line")
         print(f"  {'rest':<22} {(elapsed - accounted) / total * 1e6:7.2f} µs/line")
     await db.dispose()
 
