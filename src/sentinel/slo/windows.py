@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -79,28 +79,59 @@ def floor_minute(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
-def _period_start(moment: datetime, unit: str, zone: ZoneInfo) -> datetime:
-    local = moment.astimezone(zone)
-    day = local.date()
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant (UTC) whose local date in `zone` is `day`.
+
+    Usually local midnight. Where the clocks jump over midnight (23:30 -> 00:30, Toronto
+    1919) the day starts at the jump, not an hour later as fold=0 would read the missing
+    midnight; where they are set back to the day before (00:01 -> 23:01, Phoenix 1944)
+    midnight shows twice and the day starts at the first. A day the zone skipped entirely
+    (Pacific/Apia 2011-12-30) starts with the next one."""
+    midnight = datetime.combine(day, time())
+    first = midnight.replace(tzinfo=zone, fold=0).astimezone(UTC)  # earlier of two readings
+    if first.astimezone(zone).replace(tzinfo=None) == midnight:
+        return first
+    # Midnight is in a gap: the readings with the offsets after and before the jump bracket
+    # it. Offsets change on whole seconds, so bisect seconds for the first reading past it.
+    lo = int(midnight.replace(tzinfo=zone, fold=1).timestamp())
+    hi = int(first.timestamp())
+    lo, hi = min(lo, hi), max(lo, hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, zone).replace(tzinfo=None) >= midnight:
+            hi = mid
+        else:
+            lo = mid
+    return datetime.fromtimestamp(hi, UTC)
+
+
+def _first_day(day: date, unit: str) -> date:
+    """The local date a period of `unit` holding `day` begins on."""
     if unit == "week":  # ISO weeks start on Monday
-        day = day - timedelta(days=day.weekday())
-    elif unit == "month":
-        day = day.replace(day=1)
-    else:
-        day = day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
-    # Midnight local time; ZoneInfo resolves DST gaps with fold=0.
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
 
 
-def _next_period_start(start_utc: datetime, unit: str, zone: ZoneInfo) -> datetime:
-    local = start_utc.astimezone(zone)
+def _next_first_day(first: date, unit: str) -> date:
     if unit == "week":
-        day = local.date() + timedelta(days=7)
-    else:
-        months = 1 if unit == "month" else 3
-        month_index = local.month - 1 + months
-        day = local.date().replace(year=local.year + month_index // 12, month=month_index % 12 + 1)
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        return first + timedelta(days=7)
+    month_index = first.month - 1 + (1 if unit == "month" else 3)
+    return first.replace(year=first.year + month_index // 12, month=month_index % 12 + 1)
+
+
+def _period(moment: datetime, unit: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the period holding `moment`: the last to start at or before
+    it. Its local date alone can be a day behind: after clocks are set back across
+    midnight the wall shows yesterday again, though the new day (and period) has begun."""
+    first = _first_day(moment.astimezone(zone).date(), unit)
+    following = _next_first_day(first, unit)
+    end = day_start(following, zone)
+    while end <= moment:
+        first, following = following, _next_first_day(following, unit)
+        end = day_start(following, zone)
+    return day_start(first, zone), end
 
 
 def window_bounds(window: SloWindow, now: datetime) -> tuple[datetime, datetime]:
@@ -111,9 +142,7 @@ def window_bounds(window: SloWindow, now: datetime) -> tuple[datetime, datetime]
         assert window.duration is not None
         return now - window.duration, now
     assert window.unit is not None
-    zone = ZoneInfo(window.tz)
-    start = _period_start(now, window.unit, zone)
-    return start, _next_period_start(start, window.unit, zone)
+    return _period(now, window.unit, ZoneInfo(window.tz))
 
 
 def window_length(window: SloWindow, now: datetime) -> timedelta:
