@@ -266,9 +266,11 @@ def main() -> int:
     with running_server(args.database_url, extra_env=blocks) as server:
         stored = 0
         run = 0
+        cpu_before = server.cpu_seconds()
         result = in_subprocess(
             run_ingest, server.host, server.port, args.seconds, args.connections, args.batch, 0
         )
+        ingest_cpu = server.cpu_seconds() - cpu_before
         stored += result.spans
         ordered = sorted(result.latencies)
         rate = result.spans / result.seconds
@@ -290,6 +292,12 @@ def main() -> int:
         )
         if result.error_samples:
             print("error samples:", result.error_samples)
+        # The steadier figure on a shared machine: it moves less with the load than spans/s.
+        print(
+            f"server CPU during ingest: {ingest_cpu:.1f} s, "
+            f"{ingest_cpu / max(result.spans, 1) * 1e6:.1f} µs per span "
+            f"(load average {os.getloadavg()[0]:.2f})"
+        )
         while stored < args.min_spans:
             run += 1
             more = in_subprocess(
