@@ -16,13 +16,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, union_all
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.storage.dialect import dialect_name
 from sentinel.tracing import blocks, store
 from sentinel.tracing.driver import driver_of, insert_sql
-from sentinel.tracing.models import SpanBlock, SpanIndexRow
+from sentinel.tracing.models import SpanBlock, SpanIndexRow, SpanName
 from sentinel.tracing.records import RESOURCE_ID, START, TRACE_ID, ResourceRow, SpanRow
 
 log = logging.getLogger(__name__)
@@ -169,3 +170,54 @@ async def trace_spans(
         stored = await store.resources(session, {r.resource_id for r in rows})
         return spans, {**resources, **stored}
     return spans, resources
+
+
+# --------------------------------------------------------------------------- retention
+
+# How long pruning may wait for ingest transactions that hold names (PostgreSQL): new
+# batches queue behind the waiting lock, so this bounds how long it can stall ingest.
+PRUNE_LOCK_TIMEOUT = "1s"
+
+
+def _in_use() -> Any:
+    return union_all(select(SpanIndexRow.service_id), select(SpanIndexRow.name_id))
+
+
+async def prune_names(session: AsyncSession) -> int:
+    """Drop the names no `span_index` row refers to any more (retention deleted the last
+    ones), so names that embed ids do not pile up forever. Names in use keep their ids.
+    Returns how many were dropped.
+
+    A batch looks a name up (or adds it) and then writes index rows with its id, in one
+    transaction: a name deleted in between would leave those rows pointing at nothing, and
+    "unused" cannot be seen from here while the batch has not committed. So a name is
+    deleted only when no batch can be between its lookup and its commit:
+    - SQLite: a batch holds the write lock from before its lookup (write_transaction,
+      BEGIN IMMEDIATE) to its commit; this DELETE is a write, so it runs before or after.
+    - PostgreSQL: the lookup's SELECT holds ACCESS SHARE on span_names to the batch's
+      commit. ACCESS EXCLUSIVE is granted once every such batch has committed and makes
+      new lookups wait until this transaction ends; the DELETE's snapshot (READ COMMITTED,
+      taken after the lock) then sees every index row of every batch that could hold one
+      of these ids, and later batches re-add a dropped name under a new id.
+      (Keeping only names "created before the cutoff" would not do: an old name comes
+      back with the next batch of its service.)
+    The lock is taken only when an unlocked first pass found names to drop, and for at
+    most PRUNE_LOCK_TIMEOUT of waiting; held, it costs one scan of span_index (ingest waits
+    that long; trace reads do not touch span_names). Failing to get it drops nothing;
+    the next run tries again."""
+    unused = select(SpanName.id).where(SpanName.id.not_in(_in_use()))
+    if await session.scalar(unused.limit(1)) is None:
+        return 0
+    doomed = delete(SpanName).where(SpanName.id.not_in(_in_use()))
+    if dialect_name(session) != "postgresql":
+        return int((await session.execute(doomed)).rowcount or 0)  # type: ignore[attr-defined]
+    try:
+        async with session.begin_nested():
+            await session.execute(text(f"SET LOCAL lock_timeout = '{PRUNE_LOCK_TIMEOUT}'"))
+            await session.execute(text("LOCK TABLE span_names IN ACCESS EXCLUSIVE MODE"))
+            dropped = int((await session.execute(doomed)).rowcount or 0)  # type: ignore[attr-defined]
+            await session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+            return dropped
+    except DBAPIError as exc:
+        log.info("span names not pruned this time (ingest held them): %s", exc)
+        return 0

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.timeutil import parse_duration
+from sentinel.tracing.block_store import prune_names
 from sentinel.tracing.compaction import fold
 from sentinel.tracing.models import (
     EdgeRollup,
@@ -106,6 +107,10 @@ async def retention_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
     await enforce_retention(ctx.session, retention, time.time_ns())
 
 
+async def names_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    await prune_names(ctx.session)
+
+
 async def compaction_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
     await compact_rollups(ctx.session, time.time_ns())
 
@@ -113,3 +118,5 @@ async def compaction_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
 def register(registry: JobRegistry) -> None:
     registry.every("tracing.retention", timedelta(minutes=1), retention_task)
     registry.every("tracing.rollup-compaction", timedelta(minutes=1), compaction_task)
+    # Hourly, not with each retention run: finding unused names scans all of span_index.
+    registry.every("tracing.span-names", timedelta(hours=1), names_task)
