@@ -172,3 +172,23 @@ async def test_writes_that_wait_together_commit_or_fail_alone(db: Database) -> N
     async with db.transaction() as session:
         stored = (await session.scalars(select(SpanResource.id).order_by(SpanResource.id))).all()
     assert stored == [1, 2, 4, 5, 6]
+
+
+async def test_batches_of_any_size_store_every_span_once(db: Database) -> None:
+    """SQLite inserts spans SPANS_PER_STATEMENT to a statement, and the rest in one
+    more: every span of a batch that is not a multiple of it is stored, and a resent
+    batch adds nothing."""
+    t0 = 1_700_000_000 * 10**9
+    spans = []
+    for i in range(250):
+        span = pb_span(trace=(i // 5 + 1).to_bytes(16, "big"), span=(i + 1).to_bytes(8, "big"))
+        span.start_time_unix_nano = t0 + i
+        span.end_time_unix_nano = t0 + i + 1_000
+        spans.append(span)
+    body = pb_request(*spans)
+    rt = runtime()
+    await store_spans(db, rt, decode_protobuf(body))
+    await store_spans(db, rt, decode_protobuf(body))
+    assert await scalar(db, select(func.count()).select_from(Span)) == 250
+    assert await scalar(db, select(func.count(func.distinct(Span.span_id)))) == 250
+    assert await scalar(db, select(func.sum(OperationRollup.count))) == 250
