@@ -129,7 +129,7 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"filling {url}")
     spent: dict[str, float] = defaultdict(float)
     names = instrument(spent)
-    miner = Miner(settle_seconds=0)
+    miner = Miner()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     for r in range(1 if args.derive_only else args.rounds):
         filled = 0.0

@@ -11,7 +11,7 @@ from sentinel.storage.engine import Database
 
 async def derive_now(db: Database, miner: Miner | None = None) -> int:
     """Run the worker's derived work (index + patterns) to the end, now."""
-    miner = miner or Miner(settle_seconds=0)
+    miner = miner or Miner()
     total = 0
     while True:
         done = await derive_pending(db, miner)

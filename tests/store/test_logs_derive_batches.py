@@ -61,7 +61,7 @@ async def test_lines_across_holes_and_a_wide_gap_are_derived_as_one_by_one(
                 ),
                 lines,
             )
-        miner = Miner(settle_seconds=0)
+        miner = Miner()
         assert await derive_now(db, miner) == len(IDS)
 
         drain = Drain()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -31,6 +30,7 @@ from sentinel.logs import trace_refs
 from sentinel.logs.drain import Drain
 from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor, LogPattern
 from sentinel.logs.severity import ERROR_NUMBER
+from sentinel.storage.commit_order import Followed, visible_high_water
 from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.storage.engine import Database
 
@@ -40,9 +40,6 @@ BATCH_ROWS = 10_000
 SPAN_ROWS = 2
 MAX_SERVICES_PER_PATTERN = 50
 MAX_EXAMPLE_CHARS = 2_000
-# PostgreSQL hands out ids before commit, so a slow transaction can commit ids below
-# ones already visible. Rows are taken only up to the highest id seen this long ago.
-PG_SETTLE_SECONDS = 2.0
 MINUTE_NS = 60 * 10**9
 
 
@@ -64,8 +61,6 @@ class Miner:
     drain: Drain = field(default_factory=Drain)
     stats: dict[int, PatternStats] = field(default_factory=dict)
     version: int | None = None
-    settle_seconds: float = PG_SETTLE_SECONDS
-    _max_ids: deque[tuple[float, int]] = field(default_factory=deque)
     # One batch at a time per miner: a batch mines before it takes the write gate.
     busy: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -84,19 +79,6 @@ class Miner:
                 list(orjson.loads(p.services)),
                 p.max_severity,
             )
-
-    def safe_upper(self, max_id: int, postgres: bool) -> int:
-        if not postgres or self.settle_seconds <= 0:
-            return max_id
-        now = time.monotonic()
-        self._max_ids.append((now, max_id))
-        settled = 0
-        while self._max_ids and now - self._max_ids[0][0] >= self.settle_seconds:
-            settled = self._max_ids.popleft()[1]
-        if settled:
-            # Keep the newest settled sample for the next call.
-            self._max_ids.appendleft((now - self.settle_seconds, settled))
-        return settled
 
 
 @dataclass
@@ -160,11 +142,10 @@ async def _plan(
 ) -> _Plan | None:
     """Read the records after `after` and mine them (the miner's tree and stats change);
     None when there is nothing to do yet."""
-    postgres = dialect_name(session) == "postgresql"
     if miner.version != version:
         await miner.reload(session)
-    max_id = (await session.execute(text("SELECT max(id) FROM log_records"))).scalar() or 0
-    upper = miner.safe_upper(int(max_id), postgres)
+    # PostgreSQL takes ids before commit: read only up to where every id is final.
+    upper = await visible_high_water(session, Followed.LOG_RECORDS)
     if upper <= after:
         return None
     rows = await _read_batch(session, after, upper, limit)

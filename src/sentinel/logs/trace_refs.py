@@ -17,10 +17,10 @@ trace's ranges reads log_records NOT INDEXED on SQLite (`seek_by_id`): the rowid
 it may use. A trace seen in many batches has its closest ranges merged so the statement
 stays small.
 
-On PostgreSQL log_records keeps its partial index on trace_id and reads use it: ids
-there are taken before commit, so a line whose transaction commits late can fall behind
-the derive cursor unread (the worker waits a little at a gap, not forever), and would be
-in no range. Ingest there is not bound by one writer's page writes as on SQLite.
+On PostgreSQL log_records keeps its partial index on trace_id and reads use it: ingest
+there is not bound by one writer's page writes as on SQLite. (The derive worker follows
+log_records through storage/commit_order.py's high water there, so a line that commits
+late is derived late, never skipped.)
 """
 
 from __future__ import annotations
