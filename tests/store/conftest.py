@@ -1,16 +1,18 @@
 """Real receivers on loopback for the store tests that page people: `http` stands in for
 Slack, Twilio, webhooks and PagerDuty, `smtp` (aiosmtpd) for the mail server; and
-`fresh_url`, an empty database of each kind for migration tests."""
+`fresh_url`, an empty database of each kind for migration tests; `slow`, a second pool on
+the test's PostgreSQL database for a writer that holds its transaction open."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from sentinel.storage.engine import Database
 from tests.conftest import _base_pg_url, _recreate_pg_database
 from tests.notify_receivers import HttpReceiver, SmtpReceiver
 
@@ -27,6 +29,19 @@ def smtp() -> Iterator[SmtpReceiver]:
     receiver = SmtpReceiver().start()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+async def slow(db: Database) -> AsyncIterator[Database]:
+    """A second pool on the same PostgreSQL database: the slow writer's connection, for
+    the tests of followers that must not pass a row whose transaction commits late."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer: ids become visible in the order they commit")
+    other = Database(db.url)
+    try:
+        yield other
+    finally:
+        await other.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

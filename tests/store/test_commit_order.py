@@ -9,7 +9,6 @@ SQLite has one writer (ids commit in order), so these run on PostgreSQL only.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -39,18 +38,6 @@ from tests.store.test_oncall_engine import at, contact, fire
 
 H = dict[str, str]
 OLD_SETTLE_OFF = IncidentSettings(gap_settle_seconds=0)
-
-
-@pytest.fixture
-async def slow(db: Database) -> AsyncIterator[Database]:
-    """A second pool on the same PostgreSQL database: the slow writer's connection."""
-    if db.dialect != "postgresql":
-        pytest.skip("SQLite has one writer: ids become visible in the order they commit")
-    other = Database(db.url)
-    try:
-        yield other
-    finally:
-        await other.dispose()
 
 
 def alert(service: str, severity: Severity) -> IncomingAlert:

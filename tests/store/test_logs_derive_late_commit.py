@@ -11,7 +11,6 @@ PostgreSQL only.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -20,18 +19,6 @@ from sentinel.logs.derive import Miner
 from sentinel.logs.writer import insert_rows
 from sentinel.storage.engine import Database
 from tests.logs_helpers import derive_now
-
-
-@pytest.fixture
-async def slow(db: Database) -> AsyncIterator[Database]:
-    """A second pool on the same PostgreSQL database: the slow writer's connection."""
-    if db.dialect != "postgresql":
-        pytest.skip("SQLite has one writer: ids become visible in the order they commit")
-    other = Database(db.url)
-    try:
-        yield other
-    finally:
-        await other.dispose()
 
 
 def _row(body: str) -> tuple[object, ...]:
