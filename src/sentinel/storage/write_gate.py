@@ -14,6 +14,8 @@ after the commit or the rollback. So every write made through SQLAlchemy is gate
 its caller doing anything. Code that must hold the gate from the start (a read-modify-write
 that must see no other write in between, or inserts through the driver's own executemany)
 opens `Database.write_transaction()`, which takes the gate before the first statement.
+`Database.sqlite_write()` takes it too, around writes that run whole on a connection's
+thread (span ingest), and keeps it while calls that queued meanwhile are written.
 
 A task that holds the gate through one connection and starts writing through another
 would wait for itself (SQLite would answer "database is locked" after its busy timeout);
