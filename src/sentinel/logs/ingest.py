@@ -16,6 +16,10 @@ async def store_logs(db: Database, runtime: LogsRuntime, batch: LogBatch) -> Non
     """
     if not batch.rows:
         return
-    async with runtime.admission.writing(), db.write_transaction() as session:
-        await writer.insert_rows(session, batch.rows)
+    async with runtime.admission.writing():
+        if db.dialect == "sqlite":
+            await db.sqlite_write(writer.insert_rows_sqlite, batch.rows)
+        else:
+            async with db.write_transaction() as session:
+                await writer.insert_rows(session, batch.rows)
     runtime.saw(batch.services)

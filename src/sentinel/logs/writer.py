@@ -8,13 +8,14 @@ transaction commits late."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.logs.records import LOG_COLUMNS, LogRow
-from sentinel.storage import commit_order
+from sentinel.storage import commit_order, multirow
 from sentinel.storage.dialect import dialect_name
 
 _COLUMNS = ", ".join(LOG_COLUMNS)
@@ -32,6 +33,16 @@ async def driver_connection(session: AsyncSession) -> Any:
     await connection.execute(text("SELECT 1"))
     raw = await connection.get_raw_connection()
     return raw.driver_connection
+
+
+ROWS_PER_STATEMENT = multirow.rows_per_statement(len(LOG_COLUMNS))
+
+
+def insert_rows_sqlite(connection: sqlite3.Connection, rows: list[LogRow]) -> None:
+    """SQLite: insert decoded rows on the raw connection, inside the caller's transaction
+    (`Database.sqlite_write` runs this on the connection's own thread: one hand-over per
+    batch, and a hundred rows per statement)."""
+    multirow.insert_many(connection, _SQLITE, rows, len(LOG_COLUMNS), ROWS_PER_STATEMENT)
 
 
 async def insert_rows(session: AsyncSession, rows: list[LogRow]) -> None:

@@ -6,16 +6,15 @@ Spans go through the driver's own executemany (driver.py). The store never commi
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from collections.abc import Iterable
-from itertools import chain
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sentinel.storage import multirow
 from sentinel.storage.dialect import dialect_name, upsert_insert
 from sentinel.tracing import block_store, rollup
 from sentinel.tracing.driver import driver_of, insert_sql
@@ -221,30 +220,8 @@ _RESOURCES_SQLITE = (
 )
 
 
-# Spans per INSERT statement on SQLite: 18 columns x 100 rows = 1,800 variables (the
-# limit is 32,766 since SQLite 3.32, 999 before). sqlite3 lets go of the GIL around
-# every statement step and must take it back after; one row per step made a 1,000-span
-# batch take the GIL back 1,000 times, each up to the switch interval behind the event
-# loop's Python (see benchmarks/README.md). Alone, it costs no more than a row per step.
-SPANS_PER_STATEMENT = 100 if sqlite3.sqlite_version_info >= (3, 32, 0) else 50
-
-
-@functools.lru_cache(maxsize=SPANS_PER_STATEMENT)
-def _spans_sql(count: int) -> str:
-    row = "(" + ", ".join("?" for _ in SPAN_COLUMNS) + ")"
-    return _SQL[("spans", False)].replace(f"VALUES {row}", "VALUES " + ", ".join([row] * count))
-
-
-def _insert_spans_sqlite(connection: sqlite3.Connection, rows: list[SpanRow]) -> None:
-    step = SPANS_PER_STATEMENT
-    whole = len(rows) - len(rows) % step
-    flat = chain.from_iterable
-    if whole:
-        connection.executemany(
-            _spans_sql(step), [tuple(flat(rows[i : i + step])) for i in range(0, whole, step)]
-        )
-    if whole < len(rows):
-        connection.execute(_spans_sql(len(rows) - whole), tuple(flat(rows[whole:])))
+# Spans per INSERT statement on SQLite (storage/multirow.py says why not one per step).
+SPANS_PER_STATEMENT = multirow.rows_per_statement(len(SPAN_COLUMNS))
 
 
 def write_batch_sqlite(
@@ -275,7 +252,9 @@ def write_batch_sqlite(
     fresh, groups, edges = _counted(rows, groups, stored)
     if not fresh:
         return groups
-    _insert_spans_sqlite(connection, fresh)
+    multirow.insert_many(
+        connection, _SQL[("spans", False)], fresh, len(SPAN_COLUMNS), SPANS_PER_STATEMENT
+    )
     connection.executemany(_SQL[("ops", False)], rollup.operation_rollups(groups))
     if edges:
         connection.executemany(_SQL[("edges", False)], edges)
