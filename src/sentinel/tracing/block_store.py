@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, text, union_all
+from sqlalchemy import delete, func, select, text, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -179,8 +179,16 @@ async def trace_spans(
 PRUNE_LOCK_TIMEOUT = "1s"
 
 
-def _in_use() -> Any:
-    return union_all(select(SpanIndexRow.service_id), select(SpanIndexRow.name_id))
+def _unused(postgres: bool) -> Any:
+    """span_names.id is referred to by no index row. Written per database so that both
+    read span_index once: PostgreSQL hashes it (a hash anti join; NOT IN over millions of
+    ids does not fit work_mem and falls back to a rescan per name, minutes), SQLite builds
+    a temporary index of the NOT IN list (a correlated NOT EXISTS would scan per name)."""
+    used = union_all(select(SpanIndexRow.service_id.label("id")), select(SpanIndexRow.name_id))
+    if postgres:
+        rows = used.subquery()
+        return ~select(rows.c.id).where(rows.c.id == SpanName.id).exists()
+    return SpanName.id.not_in(used)
 
 
 async def prune_names(session: AsyncSession) -> int:
@@ -203,13 +211,15 @@ async def prune_names(session: AsyncSession) -> int:
       back with the next batch of its service.)
     The lock is taken only when an unlocked first pass found names to drop, and for at
     most PRUNE_LOCK_TIMEOUT of waiting; held, it costs one scan of span_index (ingest waits
-    that long; trace reads do not touch span_names). Failing to get it drops nothing;
+    that long: 0.5 s for 1M index rows on PostgreSQL, load 2-2.6; trace reads do not
+    touch span_names). Failing to get it drops nothing;
     the next run tries again."""
-    unused = select(SpanName.id).where(SpanName.id.not_in(_in_use()))
-    if await session.scalar(unused.limit(1)) is None:
+    postgres = dialect_name(session) == "postgresql"
+    unused = select(func.count()).select_from(SpanName).where(_unused(postgres))
+    if not await session.scalar(unused):
         return 0
-    doomed = delete(SpanName).where(SpanName.id.not_in(_in_use()))
-    if dialect_name(session) != "postgresql":
+    doomed = delete(SpanName).where(_unused(postgres))
+    if not postgres:
         return int((await session.execute(doomed)).rowcount or 0)  # type: ignore[attr-defined]
     try:
         async with session.begin_nested():
