@@ -209,6 +209,8 @@ async def prune_names(session: AsyncSession) -> int:
       of these ids, and later batches re-add a dropped name under a new id.
       (Keeping only names "created before the cutoff" would not do: an old name comes
       back with the next batch of its service.)
+    Both rely on every batch looking its names up in its own transaction (name_ids): an
+    in-process name -> id cache in the writer would bypass the lock and break this.
     The lock is taken only when an unlocked first pass found names to drop, and for at
     most PRUNE_LOCK_TIMEOUT of waiting; held, it costs one scan of span_index (ingest waits
     that long: 0.5 s for 1M index rows on PostgreSQL, load 2-2.6; trace reads do not
