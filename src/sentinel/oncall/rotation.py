@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sentinel.timeutil import local_to_utc
 
 MAX_SHIFTS_PER_QUERY = 100_000
 
@@ -27,35 +29,6 @@ def zone(name: str) -> ZoneInfo:
         raise ScheduleError(
             f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'"
         ) from exc
-
-
-def local_to_utc(local: datetime, tz: ZoneInfo) -> datetime:
-    """A naive wall-clock time in `tz` as aware UTC. An ambiguous fall-back time maps to its
-    first occurrence; a time inside a spring-forward gap (it never shows on the wall clock)
-    maps to the instant the clocks jump. So later wall times never map to earlier instants:
-    shift boundaries stay in order and a layer's shifts never overlap. (fold=0 alone would
-    read 02:30 in a 02:00 -> 03:00 gap as 03:30, after the 03:00 that follows it.)"""
-    instant = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) == local:
-        return instant
-    return _jump_instant(local, tz)
-
-
-def _jump_instant(local: datetime, tz: ZoneInfo) -> datetime:
-    """The instant the wall clock jumps over `local` (a time in a spring-forward gap). The
-    readings with the offsets after and before the change bracket it; the wall clock is
-    before `local` up to the jump and past it from the jump on."""
-    lo = local.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    hi = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    lo, hi = min(lo, hi), max(lo, hi)
-    step = timedelta(microseconds=1)
-    while hi - lo > step:  # about 33 halvings for a one-hour gap
-        mid = lo + (hi - lo) // 2
-        if mid.astimezone(tz).replace(tzinfo=None) > local:
-            hi = mid
-        else:
-            lo = mid
-    return hi
 
 
 @dataclass(frozen=True)
