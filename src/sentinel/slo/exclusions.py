@@ -7,8 +7,10 @@ maintenance neither spends budget nor earns it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from sentinel.timeutil import local_to_utc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -17,7 +19,13 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Exclusion:
     """One-time: `start`..`end`. Recurring (`every` = "day" or "week"): from `start`
     (the first occurrence, a local wall-clock time in `tz`) for `duration`, repeated on
-    `days` (weekly) until `end` (open-ended when None)."""
+    `days` (weekly) until `end` (open-ended when None).
+
+    Occurrences keep their local start time across daylight-saving changes, by the rule
+    on-call rotations use (timeutil.local_to_utc): a start time the clocks skip (02:30 on
+    a 02:00 -> 03:00 day) begins at the instant the clocks jump (03:00 local); a start
+    time the clocks show twice begins at the first of the two (the one before the clocks
+    go back). Every occurrence lasts `duration` of real time."""
 
     start: datetime
     end: datetime | None
@@ -52,7 +60,7 @@ def occurrences(ex: Exclusion, start: datetime, end: datetime) -> list[tuple[dat
         last_day = end.astimezone(zone).date()
         while day <= last_day:
             if ex.every == "day" or day.weekday() in ex.days:
-                begin = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+                begin = local_to_utc(datetime.combine(day, at), zone)
                 if begin >= ex.start and (ex.end is None or begin < ex.end):
                     found.append((begin, begin + ex.duration))
             day += timedelta(days=1)
