@@ -101,3 +101,21 @@ def test_weekly_exclusion_inside_the_skipped_hour_is_excluded_once() -> None:
     ranges = merged_ranges([weekly], utc(2026, 3, 28), utc(2026, 3, 30))
     assert ranges == [(utc(2026, 3, 29, 1, 0), utc(2026, 3, 29, 1, 30))]
     assert total_minutes(ranges) == 30
+
+
+@pytest.mark.parametrize(
+    ("first", "tz"),
+    [
+        # The second of Berlin's two 02:30s on 2026-10-25 (CET, 01:30 UTC): the rule for
+        # later days would put that day's occurrence at the first one, before `start`.
+        (utc(2026, 10, 25, 1, 30), "Europe/Berlin"),
+        # A start with seconds: later days start on the minute, this one at `start`.
+        (utc(2026, 5, 4, 1, 30, 15), "UTC"),
+    ],
+)
+def test_the_first_occurrence_is_start_itself(first: datetime, tz: str) -> None:
+    ex = Exclusion(start=first, end=None, every="day", duration=H, tz=tz)
+    ranges = merged_ranges([ex], first - 2 * H, first + 3 * H)
+    assert ranges
+    assert ranges[0][0] == first.replace(second=0)
+    assert total_minutes(ranges) == pytest.approx(60, abs=1)

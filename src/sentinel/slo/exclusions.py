@@ -60,7 +60,13 @@ def occurrences(ex: Exclusion, start: datetime, end: datetime) -> list[tuple[dat
         last_day = end.astimezone(zone).date()
         while day <= last_day:
             if ex.every == "day" or day.weekday() in ex.days:
-                begin = local_to_utc(datetime.combine(day, at), zone)
+                # The first day's occurrence is `start` itself: the wall-clock rule could
+                # put it at the first of two repeated times, or cut its seconds, and so
+                # before `start`, which would drop it.
+                if day == first_local.date():
+                    begin = ex.start
+                else:
+                    begin = local_to_utc(datetime.combine(day, at), zone)
                 if begin >= ex.start and (ex.end is None or begin < ex.end):
                     found.append((begin, begin + ex.duration))
             day += timedelta(days=1)
