@@ -109,6 +109,7 @@ async def test_retention_drops_names_no_index_row_uses(
     )
 
 
+@pytest.mark.only_on("postgresql")
 async def test_a_name_held_by_an_open_batch_is_not_dropped(
     client: httpx.AsyncClient, ingest_headers: Headers, db: Database
 ) -> None:

@@ -18,6 +18,8 @@ from sentinel.storage.engine import Database
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 from tests.e2e.test_logs_tail import FAST, Stream, _ingest, line, tail
 
+pytestmark = pytest.mark.only_on("postgresql")
+
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:

@@ -36,6 +36,8 @@ from tests.api.test_oncall_api import make_user
 from tests.notify_receivers import HttpReceiver
 from tests.store.test_oncall_engine import at, contact, fire
 
+pytestmark = pytest.mark.only_on("postgresql")
+
 H = dict[str, str]
 OLD_SETTLE_OFF = IncidentSettings(gap_settle_seconds=0)
 

@@ -20,6 +20,8 @@ from sentinel.logs.writer import insert_rows
 from sentinel.storage.engine import Database
 from tests.logs_helpers import derive_now
 
+pytestmark = pytest.mark.only_on("postgresql")
+
 
 def _row(body: str) -> tuple[object, ...]:
     now = time.time_ns()

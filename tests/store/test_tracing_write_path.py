@@ -85,6 +85,7 @@ async def test_resource_last_seen_moves_forward_in_steps(db: Database) -> None:
     assert await scalar(db, select(func.sum(OperationRollup.count))) == 4
 
 
+@pytest.mark.only_on("sqlite")
 async def test_a_failing_sqlite_write_rolls_back_whole(db: Database) -> None:
     if db.dialect != "sqlite":
         pytest.skip("Database.sqlite_write is SQLite's")
@@ -102,6 +103,7 @@ async def test_a_failing_sqlite_write_rolls_back_whole(db: Database) -> None:
     assert await scalar(db, select(func.count()).select_from(Span)) == 1
 
 
+@pytest.mark.only_on("sqlite")
 async def test_a_sqlite_write_queues_behind_the_write_in_progress(db: Database) -> None:
     """Ingest's one-call write still takes the process's write gate: it waits for a
     transaction that holds it instead of meeting it in SQLite (which, without a busy
@@ -133,6 +135,7 @@ async def test_a_sqlite_write_queues_behind_the_write_in_progress(db: Database) 
     assert await asyncio.wait_for(counting, GUARD) == 1  # ran after the holder committed
 
 
+@pytest.mark.only_on("sqlite")
 async def test_a_connection_returned_mid_transaction_is_rolled_back(db: Database) -> None:
     """The pool skips its rollback on return only for connections with no transaction
     open; one returned with uncommitted driver-level writes is still rolled back."""
@@ -150,6 +153,7 @@ async def test_a_connection_returned_mid_transaction_is_rolled_back(db: Database
     assert await scalar(db, select(func.count()).select_from(SpanResource)) == 1
 
 
+@pytest.mark.only_on("sqlite")
 async def test_writes_that_wait_together_commit_or_fail_alone(db: Database) -> None:
     """Calls that queue while one is written run back to back on the connection's thread,
     each in its own transaction: a failing one fails only its own caller."""
