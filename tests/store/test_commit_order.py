@@ -10,6 +10,7 @@ SQLite has one writer (ids commit in order), so these run on PostgreSQL only.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -134,6 +135,15 @@ async def test_an_insert_that_rolls_back_does_not_stall_the_worker(
     assert await incident_services(db) == [["search"]]
 
 
+async def page_ana(
+    client: httpx.AsyncClient, admin_headers: H, http: HttpReceiver
+) -> list[dict[str, Any]]:
+    """Escalation steps that page Ana, whose contact method is a webhook on `http`."""
+    ana = await make_user(client, admin_headers, "Ana")
+    await contact(client, admin_headers, ana, "webhook", f"{http.url}/hook/ana", None)
+    return [{"kind": "notify_users", "targets": [ana]}]
+
+
 async def test_a_group_notification_committed_late_still_pages(
     client: httpx.AsyncClient,
     admin_headers: H,
@@ -143,9 +153,7 @@ async def test_a_group_notification_committed_late_still_pages(
     settings: Settings,
     http: HttpReceiver,
 ) -> None:
-    ana = await make_user(client, admin_headers, "Ana")
-    await contact(client, admin_headers, ana, "webhook", f"{http.url}/hook/ana", None)
-    steps = [{"kind": "notify_users", "targets": [ana]}]
+    steps = await page_ana(client, admin_headers, http)
     policy = await client.post(
         "/api/oncall/escalation-policies", headers=admin_headers, json={"name": "p", "steps": steps}
     )
@@ -190,9 +198,7 @@ async def test_a_delivery_attempt_committed_late_still_reaches_the_timeline(
     settings: Settings,
     http: HttpReceiver,
 ) -> None:
-    ana = await make_user(client, admin_headers, "Ana")
-    await contact(client, admin_headers, ana, "webhook", f"{http.url}/hook/ana", None)
-    steps = [{"kind": "notify_users", "targets": [ana]}]
+    steps = await page_ana(client, admin_headers, http)
     _group, due = await fire(client, admin_headers, ingest_headers, db, steps)
     await escalate_and_deliver(db, NotifySettings(), settings.jwt_secret(), at(due))
     await consume_incidents(db)
