@@ -54,6 +54,21 @@ def free_port() -> int:
 # --------------------------------------------------------------------------- the server
 
 
+def _tree_ticks(pid: int) -> int:
+    """CPU ticks of a process (with its ended children) and, recursively, its live ones."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
+    except (FileNotFoundError, ProcessLookupError):  # ended meanwhile
+        return 0
+    own = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    return own + sum(_tree_ticks(child) for child in children)
+
+
 @dataclass
 class BenchServer:
     """A running `sentinel serve` process."""
@@ -84,10 +99,9 @@ class BenchServer:
         return "\n".join(text.splitlines()[-lines:])
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server has used so far (Linux /proc): its process
+        and its ingest processes (SENTINEL_INGEST_PROCESSES), live or ended."""
+        return _tree_ticks(self.pid) / os.sysconf("SC_CLK_TCK")
 
     def admin_token(self) -> str:
         response = httpx.post(

@@ -176,6 +176,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "bootstrap_admin_password": ADMIN_PASSWORD,
         "bootstrap_api_key": INGEST_KEY,
         "log_format": "text",
+        # In-process apps keep ingest in the test's process; tests/ingest and every
+        # live `sentinel serve` on SQLite (tests/e2e) run the ingest processes.
+        "ingest_processes": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

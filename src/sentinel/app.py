@@ -37,6 +37,7 @@ from sentinel.incidents import setup as incidents_setup
 from sentinel.incidents import tasks as incident_tasks
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
+from sentinel.ingest.pool import IngestPool
 from sentinel.logs import setup as logs_setup
 from sentinel.notify import routes as notify_routes
 from sentinel.oncall import policy_routes as oncall_policy_routes
@@ -45,7 +46,7 @@ from sentinel.oncall import tasks as oncall_tasks
 from sentinel.slo import routes as slo_routes
 from sentinel.slo import tasks as slo_tasks
 from sentinel.storage import migrate
-from sentinel.storage.engine import Database
+from sentinel.storage.engine import Database, sqlite_path
 from sentinel.system import routes as system_routes
 from sentinel.tracing import setup as tracing_setup
 from sentinel.tracing import tasks as tracing_tasks
@@ -115,6 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.worker_enabled:
             app.state.worker = WorkerLoop(db, build_registry(), settings)
             worker_task = asyncio.create_task(app.state.worker.run_forever(stop))
+        app.state.ingest_pool = None
+        if settings.ingest_pool_size:
+            app.state.ingest_pool = IngestPool(
+                sqlite_path(settings.database_url), settings.ingest_pool_size, db.write_gate
+            )
+            app.state.ingest_pool.start()
         stop_tracing = await tracing_setup.start_background(app)
         stop_incidents = await incidents_setup.start_background(app)
         try:
@@ -122,6 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await stop_incidents()
             await stop_tracing()
+            if app.state.ingest_pool is not None:
+                await app.state.ingest_pool.stop()
             stop.set()
             if worker_task is not None:
                 with contextlib.suppress(asyncio.CancelledError):

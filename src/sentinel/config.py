@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -94,6 +95,12 @@ class Settings(BaseSettings):
     otlp_grpc_host: str | None = Field(None, validation_alias=_env("OTLP_GRPC_HOST"))
     ingest_max_pending: int = Field(64, ge=1, validation_alias=_env("INGEST_MAX_PENDING"))
     ingest_writers: int | None = Field(None, ge=1, validation_alias=_env("INGEST_WRITERS"))
+    # SQLite: OTLP exports decoded and written by this many separate processes
+    # (ingest/pool.py); 0 keeps them in the serving process; unset: one per core (at
+    # least two cores), at most 4.
+    ingest_processes: int | None = Field(
+        None, ge=0, le=64, validation_alias=_env("INGEST_PROCESSES")
+    )
 
     migrate_on_start: bool = Field(True, validation_alias=_env("MIGRATE_ON_START"))
     worker_enabled: bool = Field(True, validation_alias=_env("WORKER_ENABLED"))
@@ -153,6 +160,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def ingest_pool_size(self) -> int:
+        """Ingest processes to start: only for a SQLite file (PostgreSQL scales out with
+        replicas; an in-memory database cannot be shared)."""
+        if not self.is_sqlite or ":memory:" in self.database_url:
+            return 0
+        if self.ingest_processes is not None:
+            return self.ingest_processes
+        cores = os.cpu_count() or 1
+        return min(cores, 4) if cores >= 2 else 0
 
     def jwt_secret(self) -> str:
         """The signing secret: from the environment, a file, or one generated under data_dir.

@@ -20,8 +20,11 @@ from sentinel.api.deps import Ingester
 from sentinel.api.errors import BadRequest, Problem
 from sentinel.ingest.loki import push as loki
 from sentinel.ingest.otlp import logs as otlp_logs
+from sentinel.ingest.otlp import offload as otlp_offload
 from sentinel.ingest.otlp.protocol import Encoding, Overloaded, Signal
-from sentinel.ingest.otlp.routes import export
+from sentinel.ingest.otlp.routes import export, pooled
+from sentinel.ingest.pool import IngestUnavailable
+from sentinel.ingest.pool_worker import Decode, Decoded, Malformed
 from sentinel.logs import brief
 from sentinel.logs.ingest import store_logs
 from sentinel.logs.records import LogBatch
@@ -64,34 +67,46 @@ async def export_logs(request: Request, _principal: Ingester) -> Response:
     async def store(batch: LogBatch) -> None:
         await store_logs(db, runtime, batch)
 
+    pool = request.app.state.ingest_pool
+    offload = None
+    if pool is not None:
+        offload = pooled(pool, otlp_offload.decode_logs, otlp_offload.write_logs, runtime.saw)
     return await export(
         request,
         LOGS,
         {Encoding.PROTOBUF: otlp_logs.decode_protobuf, Encoding.JSON: otlp_logs.decode_json},
         store,
         runtime.admission,
+        offload,
     )
 
 
 async def _ingest(
-    request: Request, decode: Callable[[bytes], LogBatch], errors: tuple[type[Exception], ...]
-) -> LogBatch:
+    request: Request,
+    decode: Callable[[bytes], LogBatch],
+    errors: tuple[type[Exception], ...],
+    pooled_decode: Decode,
+) -> Decoded:
+    """Decode and store a brief or Loki body: in an ingest process when the pool runs
+    (`pooled_decode` there), else here. Returns what was accepted and rejected."""
     runtime = _runtime(request)
+    pool = request.app.state.ingest_pool
+    refused: tuple[type[Exception], ...] = (Malformed, *errors)
     try:
         with runtime.admission.admit():
             body = await request.body()
             try:
-                batch = decode(body)
-            except errors as exc:
+                if pool is not None:
+                    store = pooled(pool, pooled_decode, otlp_offload.write_logs, runtime.saw)
+                    outcome = await store(Encoding.JSON, body)
+                else:
+                    batch = decode(body)
+                    outcome = Decoded(
+                        None, batch.rejected, batch.messages(), len(batch.rows), batch.truncated
+                    )
+                    await store_logs(request.app.state.db, runtime, batch)
+            except refused as exc:
                 raise BadRequest(str(exc)) from exc
-            if not batch.rows and batch.rejected:
-                raise Problem(
-                    f"All {batch.rejected} records were rejected: " + "; ".join(batch.problems),
-                    status=422,
-                    slug="records-rejected",
-                    extra={"accepted": 0, "rejected": batch.rejected, "errors": batch.problems},
-                )
-            await store_logs(request.app.state.db, runtime, batch)
     except Overloaded as exc:
         raise Problem(
             "The write queue is full; retry later.",
@@ -99,7 +114,21 @@ async def _ingest(
             slug="overloaded",
             headers={"Retry-After": str(exc.retry_after)},
         ) from exc
-    return batch
+    except IngestUnavailable as exc:
+        raise Problem(
+            f"Not stored ({exc}); retry later.",
+            status=503,
+            slug="unavailable",
+            headers={"Retry-After": "1"},
+        ) from exc
+    if not outcome.accepted and outcome.rejected:  # nothing was stored
+        raise Problem(
+            f"All {outcome.rejected} records were rejected: " + "; ".join(outcome.problems),
+            status=422,
+            slug="records-rejected",
+            extra={"accepted": 0, "rejected": outcome.rejected, "errors": outcome.problems},
+        )
+    return outcome
 
 
 _INGEST_EXAMPLE: dict[str, Any] = {
@@ -142,9 +171,17 @@ async def ingest_logs(request: Request, _principal: Ingester) -> IngestResult:
     NDJSON (Content-Type application/x-ndjson), one record per line. Bad records are
     rejected and counted; the good ones are stored."""
     media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    decode = brief.decode_ndjson if media in _NDJSON else brief.decode_json
-    batch = await _ingest(request, decode, (brief.NotLogs,))
-    return IngestResult(accepted=len(batch.rows), rejected=batch.rejected, errors=batch.messages())
+    if media in _NDJSON:
+        outcome = await _ingest(
+            request, brief.decode_ndjson, (brief.NotLogs,), otlp_offload.decode_brief_ndjson
+        )
+    else:
+        outcome = await _ingest(
+            request, brief.decode_json, (brief.NotLogs,), otlp_offload.decode_brief_json
+        )
+    return IngestResult(
+        accepted=outcome.accepted, rejected=outcome.rejected, errors=outcome.problems
+    )
 
 
 @router.post(
@@ -168,11 +205,11 @@ async def loki_push(request: Request, _principal: Ingester) -> Response:
             status=415,
             slug="unsupported-media-type",
         )
-    batch = await _ingest(request, loki.decode, (loki.NotLokiPush,))
-    if batch.rejected or batch.truncated:
+    outcome = await _ingest(request, loki.decode, (loki.NotLokiPush,), otlp_offload.decode_loki)
+    if outcome.rejected or outcome.truncated:
         return JSONResponse(
             IngestResult(
-                accepted=len(batch.rows), rejected=batch.rejected, errors=batch.messages()
+                accepted=outcome.accepted, rejected=outcome.rejected, errors=outcome.problems
             ).model_dump()
         )
     return Response(status_code=204)

@@ -45,6 +45,12 @@ def insert_rows_sqlite(connection: sqlite3.Connection, rows: list[LogRow]) -> No
     multirow.insert_many(connection, _SQLITE, rows, len(LOG_COLUMNS), ROWS_PER_STATEMENT)
 
 
+def insert_flat_sqlite(connection: sqlite3.Connection, rows: multirow.Flat) -> None:
+    """`insert_rows_sqlite` of rows flattened beforehand (`multirow.flatten` with
+    ROWS_PER_STATEMENT)."""
+    multirow.insert_flat(connection, _SQLITE, len(LOG_COLUMNS), rows)
+
+
 async def insert_rows(session: AsyncSession, rows: list[LogRow]) -> None:
     """Insert decoded rows; the caller's transaction commits them."""
     if not rows:

@@ -28,7 +28,7 @@ T = TypeVar("T")
 SWITCH_INTERVAL = 0.001  # seconds; see build_engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the single writer; NORMAL sync is durable in WAL mode
     # across process crashes (only an OS crash can lose the last transactions).
@@ -147,6 +147,11 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def sqlite_path(url: str) -> str:
+    """The absolute path of a SQLite URL's file (for another process to open it)."""
+    return str(Path(make_url(url).database or "").resolve())
+
+
 def build_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """Create the async engine with the dialect's settings; called only by factories."""
     parsed = make_url(url)
@@ -154,7 +159,7 @@ def build_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         ensure_sqlite_dir(url)
         # The pool's rollback on return is done by _rollback_if_open, only when needed.
         engine = create_async_engine(url, connect_args={"timeout": 10}, pool_reset_on_return=None)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _rollback_if_open)
         # aiosqlite runs statements on a thread per connection, which takes the GIL back
         # after every row it steps; while the event loop thread runs Python (decoding the

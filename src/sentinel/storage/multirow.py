@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -34,6 +35,39 @@ def values_sql(single_row_sql: str, columns: int, count: int) -> str:
     return single_row_sql.replace(f"VALUES {row}", "VALUES " + ", ".join([row] * count), 1)
 
 
+@dataclass(frozen=True)
+class Flat:
+    """Rows flattened into statement parameters: whole statements of `step` rows, and
+    the rest."""
+
+    step: int
+    chunks: list[tuple[Any, ...]]
+    rest: tuple[Any, ...]
+    rest_rows: int
+
+
+def flatten(rows: Sequence[Sequence[Any]], step: int) -> Flat:
+    """The parameters `insert_flat` binds, made apart from the write (off its lock)."""
+    whole = len(rows) - len(rows) % step
+    flat = chain.from_iterable
+    return Flat(
+        step,
+        [tuple(flat(rows[i : i + step])) for i in range(0, whole, step)],
+        tuple(flat(rows[whole:])),
+        len(rows) - whole,
+    )
+
+
+def insert_flat(
+    connection: sqlite3.Connection, single_row_sql: str, columns: int, rows: Flat
+) -> None:
+    """Insert flattened rows on the raw connection, `rows.step` rows per statement."""
+    if rows.chunks:
+        connection.executemany(values_sql(single_row_sql, columns, rows.step), rows.chunks)
+    if rows.rest_rows:
+        connection.execute(values_sql(single_row_sql, columns, rows.rest_rows), rows.rest)
+
+
 def insert_many(
     connection: sqlite3.Connection,
     single_row_sql: str,
@@ -42,13 +76,4 @@ def insert_many(
     step: int,
 ) -> None:
     """Insert `rows` on the raw connection, `step` rows per statement."""
-    whole = len(rows) - len(rows) % step
-    flat = chain.from_iterable
-    if whole:
-        connection.executemany(
-            values_sql(single_row_sql, columns, step),
-            [tuple(flat(rows[i : i + step])) for i in range(0, whole, step)],
-        )
-    if whole < len(rows):
-        rest = rows[whole:]
-        connection.execute(values_sql(single_row_sql, columns, len(rest)), tuple(flat(rest)))
+    insert_flat(connection, single_row_sql, columns, flatten(rows, step))

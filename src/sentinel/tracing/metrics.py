@@ -33,6 +33,23 @@ class _Series:
         self.buckets = [0] * (len(BUCKETS) + 1)
 
 
+# (service, operation) -> (spans, errors, duration sum in ns, histogram bucket counts)
+RedDelta = dict[tuple[str, str], tuple[int, int, int, list[int]]]
+
+
+def red_delta(groups: OperationGroups) -> RedDelta:
+    """What a batch's operation groups add to the RED series: plain data, so an ingest
+    process can count it and the serving process add it."""
+    delta: RedDelta = {}
+    for (_minute, service, operation), (durations, errors) in groups.items():
+        key = (service, operation)
+        count, errs, sum_ns, buckets = delta.get(key) or (0, 0, 0, [0] * (len(BUCKETS) + 1))
+        for value in durations:
+            buckets[bisect.bisect_left(_BOUNDS_NS, value)] += 1
+        delta[key] = (count + len(durations), errs + errors, sum_ns + sum(durations), buckets)
+    return delta
+
+
 class RedMetrics(Collector):
     """Cumulative span counts, error counts and duration histograms."""
 
@@ -43,20 +60,22 @@ class RedMetrics(Collector):
             registry.register(self)
 
     def observe(self, groups: OperationGroups) -> None:
+        self.add(red_delta(groups))
+
+    def add(self, delta: RedDelta) -> None:
+        """Add what `red_delta` counted (in this process or an ingest process)."""
         with self._lock:
-            for (_minute, service, operation), (durations, errors) in groups.items():
-                key = (service, operation)
+            for key, (count, errors, sum_ns, buckets) in delta.items():
                 series = self._series.get(key)
                 if series is None:
                     if len(self._series) >= MAX_SERIES:
-                        key = (service, OVERFLOW_OPERATION)
+                        key = (key[0], OVERFLOW_OPERATION)
                     series = self._series.setdefault(key, _Series())
-                series.count += len(durations)
+                series.count += count
                 series.errors += errors
-                series.sum_ns += sum(durations)
-                buckets = series.buckets
-                for value in durations:
-                    buckets[bisect.bisect_left(_BOUNDS_NS, value)] += 1
+                series.sum_ns += sum_ns
+                for i, n in enumerate(buckets):
+                    series.buckets[i] += n
 
     def describe(self) -> Iterable[Metric]:
         return []

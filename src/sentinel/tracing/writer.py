@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -224,38 +225,80 @@ _RESOURCES_SQLITE = (
 SPANS_PER_STATEMENT = multirow.rows_per_statement(len(SPAN_COLUMNS))
 
 
+@dataclass(frozen=True)
+class PreparedSpans:
+    """A decoded batch with the statement parameters its SQLite write binds, made before
+    the write (an ingest process makes them outside its turn at the write lock). The
+    spans and operation rollups assume every span is new; the write makes them again in
+    the rare batch that repeats a stored span."""
+
+    batch: SpanBatch
+    groups: rollup.OperationGroups
+    resources: list[tuple[Any, ...]]
+    traces: list[str]
+    spans: multirow.Flat
+    operations: list[rollup.OperationRollupRow]
+
+
+def prepare_sqlite(batch: SpanBatch, groups: rollup.OperationGroups) -> PreparedSpans:
+    """Everything of a non-empty batch's SQLite write that does not need the database."""
+    rows = batch.rows
+    newest_ns = max(map(itemgetter(START), rows))
+    floor = newest_ns - LAST_SEEN_STEP_NS
+    return PreparedSpans(
+        batch,
+        groups,
+        [
+            (
+                r.id,
+                r.service,
+                r.attributes,
+                r.scope_name[:255],
+                r.scope_version[:100],
+                newest_ns,
+                floor,
+            )
+            for r in (batch.resources[rid] for rid in sorted(batch.resources))
+        ],
+        sorted({row[TRACE_ID] for row in rows}),
+        multirow.flatten(rows, SPANS_PER_STATEMENT),
+        rollup.operation_rollups(groups),
+    )
+
+
 def write_batch_sqlite(
     connection: sqlite3.Connection, batch: SpanBatch, groups: rollup.OperationGroups
 ) -> rollup.OperationGroups:
     """`write_batch` on SQLite, as one synchronous call inside the caller's transaction
     (`Database.sqlite_write` runs it on the connection's thread): the same statements and
     the same counting, without an await between them."""
-    rows = batch.rows
-    if not rows:
+    if not batch.rows:
         return {}
-    newest_ns = max(map(itemgetter(START), rows))
-    floor = newest_ns - LAST_SEEN_STEP_NS
-    connection.executemany(
-        _RESOURCES_SQLITE,
-        [
-            (r.id, r.service, r.attributes, r.scope_name[:255], r.scope_version[:100],
-             newest_ns, floor)
-            for r in (batch.resources[rid] for rid in sorted(batch.resources))
-        ],
-    )  # fmt: skip
-    traces = sorted({row[TRACE_ID] for row in rows})
+    return write_prepared_sqlite(connection, prepare_sqlite(batch, groups))
+
+
+def write_prepared_sqlite(
+    connection: sqlite3.Connection, prepared: PreparedSpans
+) -> rollup.OperationGroups:
+    """`write_batch_sqlite` of a prepared batch: the statements, and the counting that
+    needs the stored spans of the batch's traces."""
+    rows = prepared.batch.rows
+    connection.executemany(_RESOURCES_SQLITE, prepared.resources)
     stored: list[rollup.StoredSpan] = []
-    for i in range(0, len(traces), _LOOKUP_CHUNK):
-        chunk = traces[i : i + _LOOKUP_CHUNK]
+    for i in range(0, len(prepared.traces), _LOOKUP_CHUNK):
+        chunk = prepared.traces[i : i + _LOOKUP_CHUNK]
         sql = _STORED + f"IN ({', '.join('?' * len(chunk))})"
         stored += [rollup.StoredSpan(*row) for row in connection.execute(sql, chunk)]
-    fresh, groups, edges = _counted(rows, groups, stored)
+    fresh, groups, edges = _counted(rows, prepared.groups, stored)
     if not fresh:
         return groups
-    multirow.insert_many(
-        connection, _SQL[("spans", False)], fresh, len(SPAN_COLUMNS), SPANS_PER_STATEMENT
-    )
-    connection.executemany(_SQL[("ops", False)], rollup.operation_rollups(groups))
+    if fresh is rows:
+        spans, operations = prepared.spans, prepared.operations
+    else:
+        spans = multirow.flatten(fresh, SPANS_PER_STATEMENT)
+        operations = rollup.operation_rollups(groups)
+    multirow.insert_flat(connection, _SQL[("spans", False)], len(SPAN_COLUMNS), spans)
+    connection.executemany(_SQL[("ops", False)], operations)
     if edges:
         connection.executemany(_SQL[("edges", False)], edges)
     return groups

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from sentinel.ingest.auth import IngestKey
+from sentinel.ingest.otlp import offload as otlp_offload
 from sentinel.ingest.otlp import protocol, traces
 from sentinel.ingest.otlp.protocol import (
     Encoding,
@@ -18,6 +19,8 @@ from sentinel.ingest.otlp.protocol import (
     Signal,
 )
 from sentinel.ingest.otlp.values import OtlpFormatError
+from sentinel.ingest.pool import IngestPool, IngestUnavailable
+from sentinel.ingest.pool_worker import Decode, Decoded, Malformed, Write
 from sentinel.tracing.ingest import store_spans
 from sentinel.tracing.records import SpanBatch
 
@@ -37,16 +40,37 @@ def _response(reply: OtlpReply) -> Response:
     )
 
 
+Offload = Callable[[Encoding, bytes], Awaitable[Decoded]]
+
+
+def pooled(
+    pool: IngestPool, decode: Decode, write: Write, absorb: Callable[[Any], None]
+) -> Offload:
+    """An offload through the ingest pool; `absorb` takes the write's summary in this
+    process (RED metrics, services seen)."""
+
+    async def offload(encoding: Encoding, body: bytes) -> Decoded:
+        stored = await pool.store(decode, write, encoding, body)
+        if stored.summary:
+            absorb(stored.summary)
+        return stored.decoded
+
+    return offload
+
+
 async def export(
     request: Request,
     signal: Signal,
     decoders: dict[Encoding, Callable[[bytes], Any]],
     store: Callable[[Any], Awaitable[None]],
     admission: IngestAdmission,
+    offload: Offload | None = None,
 ) -> Response:
     """The OTLP/HTTP export flow, the same for every signal: negotiate (415), admit (429),
     decode (400), store (committed before the answer), answer in the request's encoding
-    with partialSuccess. Decoded batches need `rejected` and `problems`."""
+    with partialSuccess. Decoded batches need `rejected` and `problems`. With `offload`
+    (the ingest pool), decoding and storing happen in an ingest process, which reports
+    the rejected records."""
     encoding = protocol.negotiate(request.headers.get("content-type"))
     if encoding is None:
         return _response(
@@ -61,17 +85,26 @@ async def export(
         with admission.admit():
             body = await request.body()
             try:
-                batch = decoders[encoding](body)
-            except OtlpFormatError as exc:
+                if offload is not None:
+                    decoded = await offload(encoding, body)
+                    rejected, problems = decoded.rejected, decoded.problems
+                else:
+                    batch = decoders[encoding](body)
+                    await store(batch)
+                    rejected, problems = batch.rejected, batch.problems
+            except (OtlpFormatError, Malformed) as exc:
                 return _response(protocol.failure(encoding, 400, f"Malformed {signal.name}: {exc}"))
-            await store(batch)
     except Overloaded as exc:
         return _response(
             protocol.failure(
                 encoding, 429, "The write queue is full; retry later.", retry_after=exc.retry_after
             )
         )
-    return _response(protocol.success(signal, encoding, batch.rejected, batch.problems))
+    except IngestUnavailable as exc:
+        return _response(
+            protocol.failure(encoding, 503, f"Not stored ({exc}); retry later.", retry_after=1)
+        )
+    return _response(protocol.success(signal, encoding, rejected, problems))
 
 
 @router.post(
@@ -94,10 +127,17 @@ async def export_traces(request: Request, _principal: IngestKey) -> Response:
     async def store(batch: SpanBatch) -> None:
         await store_spans(db, runtime, batch)
 
+    pool: IngestPool | None = request.app.state.ingest_pool
+    offload = None
+    if pool is not None and not runtime.blocks:  # the block store writes in this process
+        offload = pooled(
+            pool, otlp_offload.decode_traces, otlp_offload.write_traces, runtime.red.add
+        )
     return await export(
         request,
         TRACES,
         {Encoding.PROTOBUF: traces.decode_protobuf, Encoding.JSON: traces.decode_json},
         store,
         runtime.admission,
+        offload,
     )

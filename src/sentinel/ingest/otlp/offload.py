@@ -1,0 +1,82 @@
+"""What an ingest process (ingest/pool.py) runs for each kind of export: decode the body,
+then write it on SQLite in the turn the serving process gives it.
+
+The write steps are the in-process SQLite writers (`tracing.writer`, `logs.writer`), so a
+batch is stored and counted the same either way. The summaries they return are plain
+data for the serving process's RED metrics and recently-seen services.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from sentinel.ingest.loki import push as loki
+from sentinel.ingest.otlp import logs, traces
+from sentinel.ingest.otlp.protocol import Encoding
+from sentinel.ingest.otlp.values import OtlpFormatError
+from sentinel.ingest.pool_worker import Decoded, Malformed
+from sentinel.logs import brief
+from sentinel.logs import writer as log_writer
+from sentinel.logs.records import LogBatch
+from sentinel.storage import multirow
+from sentinel.tracing import rollup
+from sentinel.tracing import writer as span_writer
+from sentinel.tracing.metrics import RedDelta, red_delta
+
+
+def decode_traces(encoding: Encoding, body: bytes) -> Decoded:
+    try:
+        batch = (traces.decode_protobuf if encoding is Encoding.PROTOBUF else traces.decode_json)(
+            body
+        )
+    except OtlpFormatError as exc:
+        raise Malformed(str(exc)) from exc
+    work = None
+    if batch.rows:
+        work = span_writer.prepare_sqlite(batch, rollup.group_operations(batch.rows))
+    return Decoded(work, batch.rejected, batch.problems, len(batch.rows))
+
+
+def write_traces(connection: sqlite3.Connection, work: span_writer.PreparedSpans) -> RedDelta:
+    return red_delta(span_writer.write_prepared_sqlite(connection, work))
+
+
+def _log_records(
+    decode: Callable[[bytes], LogBatch],
+    errors: tuple[type[ValueError], ...],
+    body: bytes,
+    problems: Callable[[LogBatch], list[str]],
+) -> Decoded:
+    try:
+        batch = decode(body)
+    except errors as exc:
+        raise Malformed(str(exc)) from exc
+    work = None
+    if batch.rows:
+        work = (multirow.flatten(batch.rows, log_writer.ROWS_PER_STATEMENT), batch.services)
+    return Decoded(work, batch.rejected, problems(batch), len(batch.rows), batch.truncated)
+
+
+def decode_logs(encoding: Encoding, body: bytes) -> Decoded:
+    """OTLP logs (partialSuccess reports the problems as found)."""
+    decode = logs.decode_protobuf if encoding is Encoding.PROTOBUF else logs.decode_json
+    return _log_records(decode, (OtlpFormatError,), body, lambda batch: batch.problems)
+
+
+def decode_brief_json(_encoding: Encoding, body: bytes) -> Decoded:
+    return _log_records(brief.decode_json, (brief.NotLogs,), body, LogBatch.messages)
+
+
+def decode_brief_ndjson(_encoding: Encoding, body: bytes) -> Decoded:
+    return _log_records(brief.decode_ndjson, (brief.NotLogs,), body, LogBatch.messages)
+
+
+def decode_loki(_encoding: Encoding, body: bytes) -> Decoded:
+    return _log_records(loki.decode, (loki.NotLokiPush,), body, LogBatch.messages)
+
+
+def write_logs(connection: sqlite3.Connection, work: tuple[multirow.Flat, set[str]]) -> set[str]:
+    rows, services = work
+    log_writer.insert_flat_sqlite(connection, rows)
+    return services

@@ -1,0 +1,113 @@
+"""One ingest process of the pool (ingest/pool.py): decodes export bodies and writes them
+to the SQLite file on its own connection, with its own interpreter and so its own GIL.
+
+The conversation with the serving process, over one duplex pipe, per job:
+
+    serving process                       ingest process
+    (job_id, decode, write, encoding, body) ->
+                                          decode (no lock held)
+                                      <-  (job_id, "turn", None)     when there is a write
+    (wait for the database's write gate)
+    "go"                                ->
+                                          BEGIN IMMEDIATE; write; COMMIT
+                                      <-  (job_id, "done", (decoded, summary))
+
+A new process first says `(0, "ready", None)`. A job's answer can also be
+`(job_id, "malformed", message)` for a body that is not OTLP (a 400), or
+`(job_id, "failed", message)` when the write failed (nothing of it is committed).
+`decode` and `write` are module-level functions, sent by reference (`ingest.otlp.offload`
+has them). Holding the serving process's write gate while it writes, the process never
+meets another writer in SQLite's busy handler. `None` from the serving process stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from sentinel.ingest.otlp.protocol import Encoding
+from sentinel.storage.engine import sqlite_pragmas
+
+log = logging.getLogger(__name__)
+
+
+class Malformed(ValueError):
+    """The body is not what the endpoint takes: a 400 for the whole request."""
+
+
+@dataclass
+class Decoded:
+    """A decoded export: `work` for the write step (None: nothing to store) and what the
+    answer reports: records accepted, rejected, the problems found, lines cut."""
+
+    work: Any
+    rejected: int
+    problems: list[str]
+    accepted: int = 0
+    truncated: int = 0
+
+
+Decode = Callable[[Encoding, bytes], Decoded]
+Write = Callable[[sqlite3.Connection, Any], Any]
+
+
+def _write(connection: sqlite3.Connection, write: Write, work: Any) -> Any:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        summary = write(connection, work)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return summary
+
+
+def serve(channel: Connection, database_path: str) -> None:
+    """The process's loop: one job at a time until the pipe closes or says stop."""
+    # Ctrl-C reaches the whole process group; the serving process decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    connection = sqlite3.connect(database_path, timeout=10, isolation_level=None)
+    sqlite_pragmas(connection, None)
+    channel.send((0, "ready", None))
+    try:
+        while True:
+            job = _receive(channel)
+            if job is None:
+                return
+            job_id, decode, write, encoding, body = job
+            try:
+                decoded = decode(encoding, body)
+            except Malformed as exc:
+                channel.send((job_id, "malformed", str(exc)))
+                continue
+            except Exception as exc:
+                log.exception("ingest process: decoding failed")
+                channel.send((job_id, "failed", f"{type(exc).__name__}: {exc}"))
+                continue
+            summary = None
+            if decoded.work is not None:
+                channel.send((job_id, "turn", None))
+                if _receive(channel) != "go":
+                    return
+                try:
+                    summary = _write(connection, write, decoded.work)
+                except Exception as exc:
+                    log.exception("ingest process: the write failed")
+                    channel.send((job_id, "failed", f"{type(exc).__name__}: {exc}"))
+                    continue
+            decoded.work = None  # written: only the counts go back
+            channel.send((job_id, "done", (decoded, summary)))
+    finally:
+        connection.close()
+
+
+def _receive(channel: Connection) -> Any:
+    try:
+        return channel.recv()
+    except (EOFError, OSError):
+        return None
