@@ -41,6 +41,7 @@ async def start_background(app: FastAPI) -> Callable[[], Awaitable[None]]:
         settings.otlp_grpc_port,
         settings.max_body_bytes,
         getattr(app.state, "grpc_services", ()),
+        getattr(app.state, "ingest_pool", None),
     )
 
     async def stop() -> None:

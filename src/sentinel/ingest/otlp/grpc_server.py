@@ -13,9 +13,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from sentinel.api.errors import Problem
 from sentinel.auth.roles import Permission
 from sentinel.auth.service import AuthConfig, authenticate
-from sentinel.ingest.otlp import traces
-from sentinel.ingest.otlp.protocol import Overloaded
+from sentinel.ingest.otlp import offload, traces
+from sentinel.ingest.otlp.protocol import Encoding, Overloaded
 from sentinel.ingest.otlp.values import OtlpFormatError
+from sentinel.ingest.pool import IngestPool, IngestUnavailable
+from sentinel.ingest.pool_worker import Malformed
 from sentinel.storage.engine import Database
 from sentinel.tracing.ingest import store_spans
 from sentinel.tracing.runtime import TracingRuntime
@@ -36,8 +38,12 @@ class TraceService:
     """TraceService/Export. Requests arrive as raw bytes (see `start`), so they take the
     same shallow decoding as OTLP/HTTP instead of a full Python message tree."""
 
-    def __init__(self, db: Database, auth: AuthConfig, runtime: TracingRuntime) -> None:
+    def __init__(
+        self, db: Database, auth: AuthConfig, runtime: TracingRuntime, pool: IngestPool | None
+    ) -> None:
         self.db, self.auth, self.runtime = db, auth, runtime
+        # The ingest pool decodes and writes, as for OTLP/HTTP (not with the block store).
+        self.pool = pool if not runtime.blocks else None
 
     async def export(self, request: bytes, context: Any) -> ExportTraceServiceResponse:
         credential = _credential(context)
@@ -52,18 +58,32 @@ class TraceService:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "the key cannot ingest")
         try:
             with self.runtime.admission.admit():
-                batch = traces.decode_protobuf(request)
-                await store_spans(self.db, self.runtime, batch)
-        except OtlpFormatError as exc:
+                rejected, problems = await self._store(request)
+        except (OtlpFormatError, Malformed) as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except Overloaded:
             # UNAVAILABLE is the retryable code OTLP exporters back off on.
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the write queue is full")
+        except IngestUnavailable as exc:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"not stored ({exc})")
         response = ExportTraceServiceResponse()
-        if batch.rejected:
-            response.partial_success.rejected_spans = batch.rejected
-            response.partial_success.error_message = "; ".join(batch.problems)
+        if rejected:
+            response.partial_success.rejected_spans = rejected
+            response.partial_success.error_message = "; ".join(problems)
         return response
+
+    async def _store(self, request: bytes) -> tuple[int, list[str]]:
+        """Decode and store; the rejected spans and their problems."""
+        if self.pool is not None:
+            stored = await self.pool.store(
+                offload.decode_traces, offload.write_traces, Encoding.PROTOBUF, request
+            )
+            if stored.summary:
+                self.runtime.red.add(stored.summary)
+            return stored.decoded.rejected, stored.decoded.problems
+        batch = traces.decode_protobuf(request)
+        await store_spans(self.db, self.runtime, batch)
+        return batch.rejected, batch.problems
 
 
 async def start(
@@ -74,6 +94,7 @@ async def start(
     port: int,
     max_bytes: int,
     add_services: Sequence[Callable[[Any], None]] = (),
+    pool: IngestPool | None = None,
 ) -> Any:
     """Start the gRPC server; returns it (call `stop(grace)` on shutdown).
 
@@ -84,7 +105,7 @@ async def start(
             ("grpc.max_send_message_length", 4 * 1024 * 1024),
         ]
     )
-    service = TraceService(db, auth, runtime)
+    service = TraceService(db, auth, runtime, pool)
     handler = grpc.method_handlers_generic_handler(
         "opentelemetry.proto.collector.trace.v1.TraceService",
         {
