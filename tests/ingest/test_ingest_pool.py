@@ -211,3 +211,6 @@ async def test_a_killed_ingest_process_fails_its_request_with_503_and_is_replace
     assert await span_count(db) == 6
     assert len(pool._processes) == 2 and killed not in pool._processes
     assert all(p.process.is_alive() for p in pool._processes)
+    health = (await client.get("/health")).json()["ingest_processes"]
+    assert (health["configured"], health["running"], health["replaced"]) == (2, 2, 1)
+    assert killed.process.pid not in health["pids"]

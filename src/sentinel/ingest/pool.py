@@ -80,6 +80,7 @@ class IngestPool:
         self._waiting: deque[_Job] = deque()
         self._ids = itertools.count(1)
         self._stopping = False
+        self.replaced = 0
 
     def start(self) -> None:
         for _ in range(self.size):
@@ -105,6 +106,20 @@ class IngestPool:
             if proc.process.is_alive():
                 proc.process.kill()
         self._processes.clear()
+
+    def status(self) -> dict[str, Any]:
+        """For /health: processes configured, started and ready, exports being handled
+        and waiting for a process, processes replaced since start."""
+        busy = sum(1 for proc in self._processes if proc.job is not None)
+        return {
+            "configured": self.size,
+            "running": sum(1 for proc in self._processes if proc.process.is_alive()),
+            "ready": len(self._idle) + busy,
+            "busy": busy,
+            "waiting": len(self._waiting),
+            "replaced": self.replaced,
+            "pids": [proc.process.pid for proc in self._processes],
+        }
 
     async def store(self, decode: Decode, write: Write, encoding: Encoding, body: bytes) -> Stored:
         """Decode and store one body in an ingest process; returns once committed. Raises
@@ -220,7 +235,10 @@ class IngestPool:
         self._retire(proc, "the ingest process stopped")
         self._processes.remove(proc)
         proc.channel.close()
+        # Reap it (it may still be exiting) without holding up the loop.
+        asyncio.get_running_loop().run_in_executor(None, proc.process.join, 10)
         if not self._stopping:
+            self.replaced += 1
             log.error(
                 "ingest process %s stopped (exit code %s); starting another",
                 proc.process.pid,

@@ -96,6 +96,9 @@ async def health(
         )
     }
     body["resources"] = _resources(request.app.state.started_monotonic)
+    pool = getattr(request.app.state, "ingest_pool", None)
+    if pool is not None:
+        body["ingest_processes"] = pool.status()
     headers = {"Retry-After": "5"} if status_code == 503 else None
     return JSONResponse(body, status_code=status_code, headers=headers)
 
