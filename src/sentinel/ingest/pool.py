@@ -80,6 +80,7 @@ class IngestPool:
         self._waiting: deque[_Job] = deque()
         self._ids = itertools.count(1)
         self._stopping = False
+        self._answered = asyncio.Event()  # set whenever a process answers or is lost
         self.replaced = 0
 
     def start(self) -> None:
@@ -93,9 +94,12 @@ class IngestPool:
         for job in self._waiting:
             _fail(job, "the server is stopping")
         self._waiting.clear()
-        started = [proc.job.done for proc in self._processes if proc.job is not None]
-        if started:
-            await asyncio.wait(started, timeout=grace_seconds)
+        # Until each process has answered its job (its caller may have gone already).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_seconds):
+                while any(proc.job is not None for proc in self._processes):
+                    self._answered.clear()
+                    await self._answered.wait()
         for proc in list(self._processes):
             self._retire(proc, "the server is stopping")
             with contextlib.suppress(OSError):
@@ -189,6 +193,7 @@ class IngestPool:
             return
         self._give_back(proc)
         proc.job = None
+        self._answered.set()
         self._idle.append(proc)
         if job is not None and not job.done.done():
             if kind == "done":
@@ -228,6 +233,7 @@ class IngestPool:
         if proc.job is not None:
             _fail(proc.job, reason)
             proc.job = None
+            self._answered.set()
 
     def _lost(self, proc: _Process) -> None:
         if proc not in self._processes:

@@ -73,37 +73,47 @@ def serve(channel: Connection, database_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = sqlite3.connect(database_path, timeout=10, isolation_level=None)
     sqlite_pragmas(connection, None)
-    channel.send((0, "ready", None))
     try:
-        while True:
-            job = _receive(channel)
-            if job is None:
+        if not _send(channel, (0, "ready", None)):
+            return
+        while (job := _receive(channel)) is not None:
+            answer = _run(connection, channel, job)
+            if answer is None or not _send(channel, (job[0], *answer)):
                 return
-            job_id, decode, write, encoding, body = job
-            try:
-                decoded = decode(encoding, body)
-            except Malformed as exc:
-                channel.send((job_id, "malformed", str(exc)))
-                continue
-            except Exception as exc:
-                log.exception("ingest process: decoding failed")
-                channel.send((job_id, "failed", f"{type(exc).__name__}: {exc}"))
-                continue
-            summary = None
-            if decoded.work is not None:
-                channel.send((job_id, "turn", None))
-                if _receive(channel) != "go":
-                    return
-                try:
-                    summary = _write(connection, write, decoded.work)
-                except Exception as exc:
-                    log.exception("ingest process: the write failed")
-                    channel.send((job_id, "failed", f"{type(exc).__name__}: {exc}"))
-                    continue
-            decoded.work = None  # written: only the counts go back
-            channel.send((job_id, "done", (decoded, summary)))
     finally:
         connection.close()
+
+
+def _run(connection: sqlite3.Connection, channel: Connection, job: Any) -> tuple[str, Any] | None:
+    """One job's answer (kind, payload); None when the serving process has gone."""
+    job_id, decode, write, encoding, body = job
+    try:
+        decoded: Decoded = decode(encoding, body)
+    except Malformed as exc:
+        return "malformed", str(exc)
+    except Exception as exc:
+        log.exception("ingest process: decoding failed")
+        return "failed", f"{type(exc).__name__}: {exc}"
+    summary = None
+    if decoded.work is not None:
+        if not _send(channel, (job_id, "turn", None)) or _receive(channel) != "go":
+            return None
+        try:
+            summary = _write(connection, write, decoded.work)
+        except Exception as exc:
+            log.exception("ingest process: the write failed")
+            return "failed", f"{type(exc).__name__}: {exc}"
+        decoded.work = None  # written: only the counts go back
+    return "done", (decoded, summary)
+
+
+def _send(channel: Connection, message: Any) -> bool:
+    """Send to the serving process; False when it has gone (then this process ends)."""
+    try:
+        channel.send(message)
+    except OSError:
+        return False
+    return True
 
 
 def _receive(channel: Connection) -> Any:
