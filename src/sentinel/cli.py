@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import getpass
 import secrets
@@ -128,7 +129,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if config.ssl is not None:
         # TLS 1.2 at the least; 1.3 is negotiated whenever the client offers it.
         config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
-    uvicorn.Server(config).run()
+    # Ctrl+C: uvicorn shuts down gracefully, then raises KeyboardInterrupt again on the
+    # way out; the shutdown is done, so end without a traceback.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run()
     return 0
 
 
