@@ -51,6 +51,7 @@ class Followed(Enum):
     NOTIFICATION_ATTEMPTS = ("notify_attempts", 2)
     INCIDENT_ALERTS = ("incident_alerts", 3)
     LOG_RECORDS = ("log_records", 4)
+    INCIDENT_TIMELINE = ("incident_timeline", 5)
 
     @property
     def table(self) -> str:
