@@ -9,7 +9,7 @@ incident, which share one reader of the timeline per server process."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +22,33 @@ from sentinel.incidents import timeline
 from sentinel.incidents.models import Incident
 from sentinel.storage.all_models import load_all_models
 from sentinel.storage.engine import Database
-from tests.e2e.conftest import start_server, stop_server
+from tests.e2e.conftest import LiveServer, start_server, stop_server
 from tests.e2e.test_incidents_sse import sse
 
 H = dict[str, str]
+
+
+@pytest.fixture
+def war_room(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server whose streams send a keep-alive every 0.5 s (how a test sees them quiet)."""
+    load_all_models()
+    server = start_server(
+        database_url, tmp_path / "server", {"SENTINEL_INCIDENT_SSE_HEARTBEAT_SECONDS": "0.5"}
+    )
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture
+async def slow(database_url: str) -> AsyncIterator[Database]:
+    """A second connection to the database: the writer that holds its transaction open."""
+    db = Database(database_url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 @asynccontextmanager
@@ -75,91 +98,70 @@ async def ids_until_quiet(url: str, headers: H) -> list[str]:
 
 @pytest.mark.only_on("postgresql")
 async def test_an_entry_committed_late_reaches_a_client_that_reconnects(
-    database_url: str, tmp_path: Path
+    war_room: LiveServer, slow: Database
 ) -> None:
-    load_all_models()
-    server = start_server(
-        database_url, tmp_path / "server", {"SENTINEL_INCIDENT_SSE_HEARTBEAT_SECONDS": "0.5"}
-    )
-    slow = Database(database_url)
-    try:
-        admin = server.admin_headers()
-        async with httpx.AsyncClient(base_url=server.url, headers=admin) as api:
-            # The slow writer adds to one incident, the API to another (an update to the
-            # same incident would wait for the slow writer's row lock on it).
-            quiet = (await api.post("/api/incidents", json={"title": "Disk full"})).json()["id"]
-            iid = (await api.post("/api/incidents", json={"title": "DB down"})).json()["id"]
-            entries = (await api.get(f"/api/incidents/{iid}/timeline")).json()["items"]
-            last_id = str(entries[-1]["id"])  # the client has seen both incidents open
-            stream_url = f"{server.url}/api/incidents/stream"
-            async with slow.transaction() as late:
-                await add_late_entry(late, quiet)
-                posted = await api.post(
-                    f"/api/incidents/{iid}/updates", json={"message": "Failing over"}
-                )
-                assert posted.status_code == 201
-                assert posted.json()["id"] > int(last_id) + 1  # above the late entry's id
-                # The client reconnects while the late entry is in flight, reads until
-                # the stream goes quiet, and drops: it keeps the last id it was given.
-                got = await ids_until_quiet(stream_url, {**admin, "Last-Event-ID": last_id})
-                last_id = got[-1] if got else last_id
-            # The late entry has committed; the client reconnects with its Last-Event-ID.
-            async with sse(stream_url, {**admin, "Last-Event-ID": last_id}) as again:
-                await api.post(f"/api/incidents/{iid}/updates", json={"message": "next"})
-                messages: list[str] = []
-                while not messages or messages[-1] != "next":
-                    messages.append((await again.next_event())["data"]["message"])
-    finally:
-        await slow.dispose()
-        stop_server(server)
+    server = war_room
+    admin = server.admin_headers()
+    async with httpx.AsyncClient(base_url=server.url, headers=admin) as api:
+        # The slow writer adds to one incident, the API to another (an update to the
+        # same incident would wait for the slow writer's row lock on it).
+        quiet = (await api.post("/api/incidents", json={"title": "Disk full"})).json()["id"]
+        iid = (await api.post("/api/incidents", json={"title": "DB down"})).json()["id"]
+        entries = (await api.get(f"/api/incidents/{iid}/timeline")).json()["items"]
+        last_id = str(entries[-1]["id"])  # the client has seen both incidents open
+        stream_url = f"{server.url}/api/incidents/stream"
+        async with slow.transaction() as late:
+            await add_late_entry(late, quiet)
+            posted = await api.post(
+                f"/api/incidents/{iid}/updates", json={"message": "Failing over"}
+            )
+            assert posted.status_code == 201
+            assert posted.json()["id"] > int(last_id) + 1  # above the late entry's id
+            # The client reconnects while the late entry is in flight, reads until
+            # the stream goes quiet, and drops: it keeps the last id it was given.
+            got = await ids_until_quiet(stream_url, {**admin, "Last-Event-ID": last_id})
+            last_id = got[-1] if got else last_id
+        # The late entry has committed; the client reconnects with its Last-Event-ID.
+        async with sse(stream_url, {**admin, "Last-Event-ID": last_id}) as again:
+            await api.post(f"/api/incidents/{iid}/updates", json={"message": "next"})
+            messages: list[str] = []
+            while not messages or messages[-1] != "next":
+                messages.append((await again.next_event())["data"]["message"])
     assert messages == ["written late", "Failing over", "next"]
 
 
 @pytest.mark.only_on("postgresql")
 async def test_a_connected_client_gets_an_entry_committed_late_in_id_order(
-    database_url: str, tmp_path: Path
+    war_room: LiveServer, slow: Database
 ) -> None:
-    load_all_models()
-    server = start_server(
-        database_url, tmp_path / "server", {"SENTINEL_INCIDENT_SSE_HEARTBEAT_SECONDS": "0.5"}
-    )
-    slow = Database(database_url)
-    try:
-        admin = server.admin_headers()
-        async with httpx.AsyncClient(base_url=server.url, headers=admin) as api:
-            quiet = (await api.post("/api/incidents", json={"title": "Disk full"})).json()["id"]
-            iid = (await api.post("/api/incidents", json={"title": "DB down"})).json()["id"]
-            entries = (await api.get(f"/api/incidents/{iid}/timeline")).json()["items"]
-            seen = {**admin, "Last-Event-ID": str(entries[-1]["id"])}
-            async with raw_stream(f"{server.url}/api/incidents/stream", seen) as lines:
-                async with slow.transaction() as late:
-                    await add_late_entry(late, quiet)
-                    await api.post(
-                        f"/api/incidents/{iid}/updates", json={"message": "Failing over"}
-                    )
-                    # Until the slow writer ends, the stream sends nothing above its entry.
-                    before = await messages_until(lines, None)
-                await api.post(f"/api/incidents/{iid}/updates", json={"message": "next"})
-                after = await messages_until(lines, "next")
-    finally:
-        await slow.dispose()
-        stop_server(server)
+    server = war_room
+    admin = server.admin_headers()
+    async with httpx.AsyncClient(base_url=server.url, headers=admin) as api:
+        quiet = (await api.post("/api/incidents", json={"title": "Disk full"})).json()["id"]
+        iid = (await api.post("/api/incidents", json={"title": "DB down"})).json()["id"]
+        entries = (await api.get(f"/api/incidents/{iid}/timeline")).json()["items"]
+        seen = {**admin, "Last-Event-ID": str(entries[-1]["id"])}
+        async with raw_stream(f"{server.url}/api/incidents/stream", seen) as lines:
+            async with slow.transaction() as late:
+                await add_late_entry(late, quiet)
+                await api.post(f"/api/incidents/{iid}/updates", json={"message": "Failing over"})
+                # Until the slow writer ends, the stream sends nothing above its entry.
+                before = await messages_until(lines, None)
+            await api.post(f"/api/incidents/{iid}/updates", json={"message": "next"})
+            after = await messages_until(lines, "next")
     assert before == []
     assert after == ["written late", "Failing over", "next"]
 
 
 @pytest.mark.only_on("postgresql")
 async def test_the_war_room_of_one_incident_waits_for_its_own_late_entry(
-    database_url: str, tmp_path: Path
+    war_room: LiveServer, slow: Database, database_url: str
 ) -> None:
     """Two writers on the same incident (no row lock between them): the one with the lower
     id commits last. A client connected to that incident's stream gets both in id order
     once the late one commits, and a client that reconnects in between is replayed it."""
-    load_all_models()
-    server = start_server(
-        database_url, tmp_path / "server", {"SENTINEL_INCIDENT_SSE_HEARTBEAT_SECONDS": "0.5"}
-    )
-    slow, fast = Database(database_url), Database(database_url)
+    server = war_room
+    fast = Database(database_url)
     try:
         admin = server.admin_headers()
         async with httpx.AsyncClient(base_url=server.url, headers=admin) as api:
@@ -186,9 +188,7 @@ async def test_the_war_room_of_one_incident_waits_for_its_own_late_entry(
                 while not replayed or replayed[-1] != "next":
                     replayed.append((await again.next_event())["data"]["message"])
     finally:
-        await slow.dispose()
         await fast.dispose()
-        stop_server(server)
     assert before == [] and got == []
     assert after == ["written late", "written fast"]
     assert replayed == ["written late", "written fast", "next"]
