@@ -84,6 +84,16 @@ async def add_late_entry(
     )
 
 
+async def two_incidents(api: httpx.AsyncClient) -> tuple[int, int, str]:
+    """Two open incidents: the slow writer adds to the first, the API to the second (an
+    update to the same incident would wait for the slow writer's row lock on it); and the
+    id of the newest timeline entry."""
+    quiet = (await api.post("/api/incidents", json={"title": "Disk full"})).json()["id"]
+    iid = (await api.post("/api/incidents", json={"title": "DB down"})).json()["id"]
+    entries = (await api.get(f"/api/incidents/{iid}/timeline")).json()["items"]
+    return quiet, iid, str(entries[-1]["id"])
+
+
 async def ids_until_quiet(url: str, headers: H) -> list[str]:
     """The event ids a client gets until the stream first has nothing to send."""
     ids: list[str] = []
@@ -103,12 +113,7 @@ async def test_an_entry_committed_late_reaches_a_client_that_reconnects(
     server = war_room
     admin = server.admin_headers()
     async with httpx.AsyncClient(base_url=server.url, headers=admin) as api:
-        # The slow writer adds to one incident, the API to another (an update to the
-        # same incident would wait for the slow writer's row lock on it).
-        quiet = (await api.post("/api/incidents", json={"title": "Disk full"})).json()["id"]
-        iid = (await api.post("/api/incidents", json={"title": "DB down"})).json()["id"]
-        entries = (await api.get(f"/api/incidents/{iid}/timeline")).json()["items"]
-        last_id = str(entries[-1]["id"])  # the client has seen both incidents open
+        quiet, iid, last_id = await two_incidents(api)  # the client has seen both open
         stream_url = f"{server.url}/api/incidents/stream"
         async with slow.transaction() as late:
             await add_late_entry(late, quiet)
@@ -137,10 +142,8 @@ async def test_a_connected_client_gets_an_entry_committed_late_in_id_order(
     server = war_room
     admin = server.admin_headers()
     async with httpx.AsyncClient(base_url=server.url, headers=admin) as api:
-        quiet = (await api.post("/api/incidents", json={"title": "Disk full"})).json()["id"]
-        iid = (await api.post("/api/incidents", json={"title": "DB down"})).json()["id"]
-        entries = (await api.get(f"/api/incidents/{iid}/timeline")).json()["items"]
-        seen = {**admin, "Last-Event-ID": str(entries[-1]["id"])}
+        quiet, iid, last_id = await two_incidents(api)
+        seen = {**admin, "Last-Event-ID": last_id}
         async with raw_stream(f"{server.url}/api/incidents/stream", seen) as lines:
             async with slow.transaction() as late:
                 await add_late_entry(late, quiet)
