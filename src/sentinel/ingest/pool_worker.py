@@ -13,7 +13,7 @@ The conversation with the serving process, over one duplex pipe, per job:
                                       <-  (job_id, "done", (decoded, summary))
 
 A new process first says `(0, "ready", None)`. A job's answer can also be
-`(job_id, "malformed", message)` for a body that is not OTLP (a 400), or
+`(job_id, "malformed", message)` for a body its `decode` refuses (a 400), or
 `(job_id, "failed", message)` when the write failed (nothing of it is committed).
 `decode` and `write` are module-level functions, sent by reference (`ingest.otlp.offload`
 has them). Holding the serving process's write gate while it writes, the process never
