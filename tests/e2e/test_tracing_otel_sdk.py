@@ -3,9 +3,11 @@ server; the trace is read back through the REST and Jaeger APIs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
 from opentelemetry import trace
@@ -15,6 +17,13 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
     OTLPSpanExporter as HttpSpanExporter,
 )
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource as PbResource
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
@@ -156,3 +165,53 @@ def test_grpc_export_needs_an_ingest_key(grpc_server: tuple[LiveServer, int]) ->
     tp.shutdown()
     headers = server.admin_headers()
     assert httpx.get(f"{server.url}/api/tracing/services", headers=headers).json() == []
+
+
+def test_grpc_bad_bodies_keys_and_partial_success_for_both_signals(
+    grpc_server: tuple[LiveServer, int],
+) -> None:
+    """Raw gRPC calls (as a misbehaving client would make them) to TraceService and
+    LogsService: a body that is not protobuf is INVALID_ARGUMENT, no key UNAUTHENTICATED,
+    and a logs export with one record from 2099 stores the other and counts it rejected."""
+    server, port = grpc_server
+    key = [("authorization", f"Bearer {INGEST_KEY}")]
+    now = time.time_ns()
+    logs = ExportLogsServiceRequest(
+        resource_logs=[
+            ResourceLogs(
+                resource=PbResource(
+                    attributes=[KeyValue(key="service.name", value=AnyValue(string_value="raw"))]
+                ),
+                scope_logs=[
+                    ScopeLogs(
+                        log_records=[
+                            LogRecord(time_unix_nano=now, body=AnyValue(string_value="kept")),
+                            LogRecord(time_unix_nano=4_070_908_800 * 10**9),  # 2099
+                        ]
+                    )
+                ],
+            )
+        ]
+    )
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        for signal in ("trace.v1.TraceService", "logs.v1.LogsService"):
+            export = channel.unary_unary(f"/opentelemetry.proto.collector.{signal}/Export")
+            with pytest.raises(grpc.RpcError) as bad:
+                export(b"\x0a\xff\xff\xff", metadata=key, timeout=10)
+            assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT, signal
+            with pytest.raises(grpc.RpcError) as anonymous:
+                export(logs.SerializeToString(), timeout=10)
+            assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED, signal
+        export_logs = channel.unary_unary(
+            "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+            response_deserializer=ExportLogsServiceResponse.FromString,
+        )
+        answer = export_logs(logs.SerializeToString(), metadata=key, timeout=10)
+    assert answer.partial_success.rejected_log_records == 1
+    assert answer.partial_success.error_message
+    found = httpx.get(
+        f"{server.url}/api/logs/search",
+        params={"query": "service:raw", "limit": 10},
+        headers=server.admin_headers(),
+    ).json()
+    assert [i["message"] for i in found["items"]] == ["kept"]

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn
 
 import grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
@@ -13,8 +13,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from sentinel.api.errors import Problem
 from sentinel.auth.roles import Permission
 from sentinel.auth.service import AuthConfig, authenticate
-from sentinel.ingest.otlp import offload, traces
-from sentinel.ingest.otlp.protocol import Encoding, Overloaded
+from sentinel.ingest.otlp import traces
+from sentinel.ingest.otlp.offload import decode_traces, write_traces
+from sentinel.ingest.otlp.protocol import Encoding, IngestAdmission, Overloaded
+from sentinel.ingest.otlp.routes import pooled
 from sentinel.ingest.otlp.values import OtlpFormatError
 from sentinel.ingest.pool import IngestPool, IngestUnavailable
 from sentinel.ingest.pool_worker import Malformed
@@ -34,6 +36,44 @@ def _credential(context: Any) -> str | None:
     return None
 
 
+async def _abort(context: Any, code: grpc.StatusCode, message: str) -> NoReturn:
+    await context.abort(code, message)
+    raise RuntimeError("the gRPC call was not aborted")  # abort() raises
+
+
+async def ingest_call(
+    context: Any,
+    db: Database,
+    auth: AuthConfig,
+    admission: IngestAdmission,
+    store: Callable[[bytes], Awaitable[tuple[int, list[str]]]],
+    request: bytes,
+) -> tuple[int, list[str]]:
+    """An Export call of any signal: the ingest key from the metadata, admission, then
+    `store` (decode and commit), each failure as the OTLP status exporters act on.
+    Returns the rejected records and their problems."""
+    credential = _credential(context)
+    if not credential:
+        await _abort(context, grpc.StatusCode.UNAUTHENTICATED, "send authorization: Bearer <key>")
+    try:
+        async with db.transaction() as session:
+            principal = await authenticate(session, auth, credential)
+    except Problem as exc:
+        await _abort(context, grpc.StatusCode.UNAUTHENTICATED, exc.detail)
+    if not principal.can(Permission.INGEST):
+        await _abort(context, grpc.StatusCode.PERMISSION_DENIED, "the key cannot ingest")
+    try:
+        with admission.admit():
+            return await store(request)
+    except (OtlpFormatError, Malformed) as exc:
+        await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+    except Overloaded:
+        # UNAVAILABLE is the retryable code OTLP exporters back off on.
+        await _abort(context, grpc.StatusCode.UNAVAILABLE, "the write queue is full")
+    except IngestUnavailable as exc:
+        await _abort(context, grpc.StatusCode.UNAVAILABLE, f"not stored ({exc})")
+
+
 class TraceService:
     """TraceService/Export. Requests arrive as raw bytes (see `start`), so they take the
     same shallow decoding as OTLP/HTTP instead of a full Python message tree."""
@@ -46,26 +86,9 @@ class TraceService:
         self.pool = pool if not runtime.blocks else None
 
     async def export(self, request: bytes, context: Any) -> ExportTraceServiceResponse:
-        credential = _credential(context)
-        if not credential:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "send authorization: Bearer <key>")
-        try:
-            async with self.db.transaction() as session:
-                principal = await authenticate(session, self.auth, credential or "")
-        except Problem as exc:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, exc.detail)
-        if not principal.can(Permission.INGEST):
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "the key cannot ingest")
-        try:
-            with self.runtime.admission.admit():
-                rejected, problems = await self._store(request)
-        except (OtlpFormatError, Malformed) as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        except Overloaded:
-            # UNAVAILABLE is the retryable code OTLP exporters back off on.
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the write queue is full")
-        except IngestUnavailable as exc:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, f"not stored ({exc})")
+        rejected, problems = await ingest_call(
+            context, self.db, self.auth, self.runtime.admission, self._store, request
+        )
         response = ExportTraceServiceResponse()
         if rejected:
             response.partial_success.rejected_spans = rejected
@@ -75,12 +98,9 @@ class TraceService:
     async def _store(self, request: bytes) -> tuple[int, list[str]]:
         """Decode and store; the rejected spans and their problems."""
         if self.pool is not None:
-            stored = await self.pool.store(
-                offload.decode_traces, offload.write_traces, Encoding.PROTOBUF, request
-            )
-            if stored.summary:
-                self.runtime.red.add(stored.summary)
-            return stored.decoded.rejected, stored.decoded.problems
+            offload = pooled(self.pool, decode_traces, write_traces, self.runtime.red.add)
+            decoded = await offload(Encoding.PROTOBUF, request)
+            return decoded.rejected, decoded.problems
         batch = traces.decode_protobuf(request)
         await store_spans(self.db, self.runtime, batch)
         return batch.rejected, batch.problems

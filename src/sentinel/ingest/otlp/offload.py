@@ -64,6 +64,11 @@ def decode_logs(encoding: Encoding, body: bytes) -> Decoded:
     return _log_records(decode, (OtlpFormatError,), body, lambda batch: batch.problems)
 
 
+def decode_logs_grpc(_encoding: Encoding, body: bytes) -> Decoded:
+    """OTLP/gRPC logs (the problems as the gRPC service reports them: with lines cut)."""
+    return _log_records(logs.decode_protobuf, (OtlpFormatError,), body, LogBatch.messages)
+
+
 def decode_brief_json(_encoding: Encoding, body: bytes) -> Decoded:
     return _log_records(brief.decode_json, (brief.NotLogs,), body, LogBatch.messages)
 
