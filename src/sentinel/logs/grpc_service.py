@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import grpc
 from fastapi import FastAPI
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 
 from sentinel.auth.service import AuthConfig
 from sentinel.ingest.otlp import logs as otlp_logs
-from sentinel.ingest.otlp.grpc_server import ingest_call
+from sentinel.ingest.otlp.grpc_server import add_export, ingest_call
 from sentinel.ingest.otlp.offload import decode_logs_grpc, write_logs
 from sentinel.ingest.otlp.protocol import Encoding
 from sentinel.ingest.otlp.routes import pooled
@@ -57,16 +56,6 @@ def servicer_adder(app: FastAPI) -> Any:
         service = LogsService(
             app.state.db, app.state.auth, app.state.logs, getattr(app.state, "ingest_pool", None)
         )
-        handler = grpc.method_handlers_generic_handler(
-            "opentelemetry.proto.collector.logs.v1.LogsService",
-            {
-                "Export": grpc.unary_unary_rpc_method_handler(
-                    service.export,
-                    request_deserializer=None,  # raw bytes
-                    response_serializer=ExportLogsServiceResponse.SerializeToString,
-                )
-            },
-        )
-        server.add_generic_rpc_handlers((handler,))
+        add_export(server, "logs.v1.LogsService", service.export, ExportLogsServiceResponse)
 
     return add

@@ -106,6 +106,27 @@ class TraceService:
         return batch.rejected, batch.problems
 
 
+def add_export(
+    server: Any,
+    service: str,
+    export: Callable[[bytes, Any], Awaitable[Any]],
+    response_type: Any,
+) -> None:
+    """Serve `opentelemetry.proto.collector.<service>/Export` with `export`, which gets the
+    request as raw bytes (decoded like OTLP/HTTP, or whole by an ingest process)."""
+    handler = grpc.method_handlers_generic_handler(
+        f"opentelemetry.proto.collector.{service}",
+        {
+            "Export": grpc.unary_unary_rpc_method_handler(
+                export,
+                request_deserializer=None,  # raw bytes
+                response_serializer=response_type.SerializeToString,
+            )
+        },
+    )
+    server.add_generic_rpc_handlers((handler,))
+
+
 async def start(
     db: Database,
     auth: AuthConfig,
@@ -126,17 +147,7 @@ async def start(
         ]
     )
     service = TraceService(db, auth, runtime, pool)
-    handler = grpc.method_handlers_generic_handler(
-        "opentelemetry.proto.collector.trace.v1.TraceService",
-        {
-            "Export": grpc.unary_unary_rpc_method_handler(
-                service.export,
-                request_deserializer=None,  # raw bytes
-                response_serializer=ExportTraceServiceResponse.SerializeToString,
-            )
-        },
-    )
-    server.add_generic_rpc_handlers((handler,))
+    add_export(server, "trace.v1.TraceService", service.export, ExportTraceServiceResponse)
     for add in add_services:
         add(server)
     bound = server.add_insecure_port(f"{host}:{port}")
