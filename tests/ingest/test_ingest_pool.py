@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,29 @@ async def test_a_protobuf_trace_is_stored_and_counted_on_metrics(
     }
     assert red["red errors"] == {("checkout", "POST /pay"): 1.0}
     assert red["red durations"] == 3.0
+
+
+async def test_the_serving_process_checkpoints_what_the_ingest_processes_wrote(
+    client: httpx.AsyncClient, ingest_headers: H, pool: IngestPool, tmp_path: Path
+) -> None:
+    """The ingest processes write with SQLite's automatic checkpoint off (it would run
+    in their turn at the write lock); the serving process copies their WAL pages into
+    the database file beside them, so the WAL does not grow and the file alone holds the
+    exports shortly after."""
+    before = pool.checkpointer.checkpoints
+    response = await send_pb(client, ingest_headers, checkout_trace())
+    assert response.status_code == 200, response.content
+    deadline = time.monotonic() + DEADLINE
+    while pool.checkpointer.checkpoints == before:
+        assert time.monotonic() < deadline, "no checkpoint after the export"
+        await asyncio.sleep(0.05)
+    copy = tmp_path / "without-wal.db"  # what copying the database file alone gives
+    shutil.copyfile(pool.database_path, copy)
+    with sqlite3.connect(copy) as connection:
+        stored = connection.execute(
+            "SELECT count(*) FROM spans WHERE trace_id = ?", (TRACE.hex(),)
+        ).fetchone()
+    assert stored == (3,)
 
 
 async def test_a_bad_span_is_rejected_and_the_good_ones_stored(

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import signal
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -35,7 +34,6 @@ from sentinel.ingest.otlp.protocol import Encoding
 from sentinel.storage.engine import sqlite_pragmas
 
 log = logging.getLogger(__name__)
-CHECKPOINT_SECONDS = 0.25  # at most one checkpoint per process this often
 
 
 class Malformed(ValueError):
@@ -75,9 +73,9 @@ def serve(channel: Connection, database_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = sqlite3.connect(database_path, timeout=10, isolation_level=None)
     sqlite_pragmas(connection, None)
-    # This process checkpoints after answering, outside its turn (see _checkpoint).
+    # Not in this process's turn at the write lock: the serving process checkpoints the
+    # WAL beside the writers (storage/checkpointer.py).
     connection.execute("PRAGMA wal_autocheckpoint=0")
-    checkpointed = time.monotonic()
     try:
         if not _send(channel, (0, "ready", None)):
             return
@@ -85,9 +83,6 @@ def serve(channel: Connection, database_path: str) -> None:
             answer = _run(connection, channel, job)
             if answer is None or not _send(channel, (job[0], *answer)):
                 return
-            if time.monotonic() - checkpointed >= CHECKPOINT_SECONDS:
-                _checkpoint(connection)
-                checkpointed = time.monotonic()
     finally:
         connection.close()
 
@@ -113,17 +108,6 @@ def _run(connection: sqlite3.Connection, channel: Connection, job: Any) -> tuple
             return "failed", f"{type(exc).__name__}: {exc}"
         decoded.work = None  # written: only the counts go back
     return "done", (decoded, summary)
-
-
-def _checkpoint(connection: sqlite3.Connection) -> None:
-    """Copy the WAL's pages into the database file and sync it, after the answer.
-
-    SQLite's automatic checkpoint runs inside the commit that passes 1,000 WAL pages,
-    so while this process holds the write gate, and syncs the file each time (about
-    10 ms for 1,000 scattered pages here, more as the file grows). A passive checkpoint
-    needs no write lock: it runs beside the next writer, and returns at once when
-    another process is checkpointing."""
-    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _send(channel: Connection, message: Any) -> bool:

@@ -229,15 +229,18 @@ SPANS_PER_STATEMENT = multirow.rows_per_statement(len(SPAN_COLUMNS))
 class PreparedSpans:
     """A decoded batch with the statement parameters its SQLite write binds, made before
     the write (an ingest process makes them outside its turn at the write lock). The
-    spans and operation rollups assume every span is new; the write makes them again in
-    the rare batch that repeats a stored span."""
+    spans, operation rollups and edges are counted as if no span of the batch's traces
+    were stored yet, as is usual; the write counts them again in the rare batch whose
+    traces already have stored spans."""
 
     batch: SpanBatch
     groups: rollup.OperationGroups
     resources: list[tuple[Any, ...]]
     traces: list[str]
+    counted: rollup.OperationGroups
     spans: multirow.Flat
     operations: list[rollup.OperationRollupRow]
+    edges: list[rollup.EdgeRollupRow]
 
 
 def prepare_sqlite(batch: SpanBatch, groups: rollup.OperationGroups) -> PreparedSpans:
@@ -245,6 +248,7 @@ def prepare_sqlite(batch: SpanBatch, groups: rollup.OperationGroups) -> Prepared
     rows = batch.rows
     newest_ns = max(map(itemgetter(START), rows))
     floor = newest_ns - LAST_SEEN_STEP_NS
+    fresh, counted, edges = _counted(rows, groups, [])
     return PreparedSpans(
         batch,
         groups,
@@ -261,8 +265,10 @@ def prepare_sqlite(batch: SpanBatch, groups: rollup.OperationGroups) -> Prepared
             for r in (batch.resources[rid] for rid in sorted(batch.resources))
         ],
         sorted({row[TRACE_ID] for row in rows}),
-        multirow.flatten(rows, SPANS_PER_STATEMENT),
-        rollup.operation_rollups(groups),
+        counted,
+        multirow.flatten(fresh, SPANS_PER_STATEMENT),
+        rollup.operation_rollups(counted),
+        edges,
     )
 
 
@@ -289,14 +295,15 @@ def write_prepared_sqlite(
         chunk = prepared.traces[i : i + _LOOKUP_CHUNK]
         sql = _STORED + f"IN ({', '.join('?' * len(chunk))})"
         stored += [rollup.StoredSpan(*row) for row in connection.execute(sql, chunk)]
-    fresh, groups, edges = _counted(rows, prepared.groups, stored)
-    if not fresh:
-        return groups
-    if fresh is rows:
-        spans, operations = prepared.spans, prepared.operations
-    else:
+    if stored:
+        fresh, groups, edges = _counted(rows, prepared.groups, stored)
+        if not fresh:
+            return groups
         spans = multirow.flatten(fresh, SPANS_PER_STATEMENT)
         operations = rollup.operation_rollups(groups)
+    else:
+        groups, spans, operations = prepared.counted, prepared.spans, prepared.operations
+        edges = prepared.edges
     multirow.insert_flat(connection, _SQL[("spans", False)], len(SPAN_COLUMNS), spans)
     connection.executemany(_SQL[("ops", False)], operations)
     if edges:
