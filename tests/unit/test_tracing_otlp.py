@@ -226,3 +226,13 @@ def test_value_at_reads_what_was_encoded(key: str, value: object) -> None:
     span = Span(name="x", attributes=[KeyValue(key=key, value=any_value)])
     encoded = span.SerializeToString()
     assert payload.value_at(encoded, payload.key_marker(key)) == value
+
+
+def test_value_at_reads_a_repeated_int_field_as_protobuf_does() -> None:
+    """An AnyValue that sets int_value twice (legal protobuf: the last one wins) is not
+    one varint: the fast path must leave it to the parser."""
+    marker = payload.key_marker("http.status_code")
+    twice = marker + bytes([5, 0x18, 0x93, 0x03, 0x18, 0x05])  # 403, then 5
+    assert payload.value_at(twice, marker) == 5
+    cut = marker + bytes([2, 0x18, 0x93])  # a varint without its last byte
+    assert payload.value_at(cut, marker) is None

@@ -16,6 +16,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanMessage
 
 MAX_PAYLOAD_BYTES = 64 * 1024
+_UINT64 = (1 << 64) - 1
 
 
 def _varint(value: int) -> bytes:
@@ -36,6 +37,19 @@ def key_marker(key: str) -> bytes:
     return b"\n" + _varint(len(raw)) + raw + b"\x12"
 
 
+def _whole_varint(raw: bytes) -> int | None:
+    """The unsigned value of the one varint that `raw` is, else None."""
+    last = len(raw) - 1
+    if not 0 <= last < 10:
+        return None
+    number = 0
+    for i, byte in enumerate(raw):
+        if (byte < 0x80) != (i == last):  # only the last byte ends the varint
+            return None
+        number |= (byte & 0x7F) << (7 * i)
+    return number & _UINT64
+
+
 def value_at(payload: bytes, marker: bytes) -> Any:
     """The string/int/bool value of the attribute whose KeyValue starts with `marker`.
 
@@ -46,11 +60,18 @@ def value_at(payload: bytes, marker: bytes) -> Any:
     if at < 0:
         return None
     pos = at + len(marker)
-    # Fast path: a short string value (AnyValue length < 128, tag 0x0a, length < 128).
-    if pos + 2 < len(payload) and payload[pos] < 0x80 and payload[pos + 1] == 0x0A:
-        size = payload[pos + 2]
-        if size < 0x80 and size + 2 == payload[pos]:
-            return payload[pos + 3 : pos + 3 + size].decode("utf-8", "replace")
+    if pos + 2 < len(payload) and payload[pos] < 0x80:
+        tag = payload[pos + 1]
+        # Fast paths: a short string value (AnyValue length < 128, tag 0x0a, length < 128)
+        if tag == 0x0A:
+            size = payload[pos + 2]
+            if size < 0x80 and size + 2 == payload[pos]:
+                return payload[pos + 3 : pos + 3 + size].decode("utf-8", "replace")
+        # and an int value (tag 0x18) whose varint is the whole AnyValue.
+        elif tag == 0x18:
+            number = _whole_varint(payload[pos + 2 : pos + 1 + payload[pos]])
+            if number is not None:
+                return number - (1 << 64) if number >= 1 << 63 else number
     length, shift = 0, 0
     while pos < len(payload) and shift < 35:
         byte = payload[pos]
