@@ -37,7 +37,7 @@ from sentinel.incidents import setup as incidents_setup
 from sentinel.incidents import tasks as incident_tasks
 from sentinel.ingest.alertmanager import routes as alertmanager_routes
 from sentinel.ingest.pagerduty import routes as pagerduty_routes
-from sentinel.ingest.pool import IngestPool
+from sentinel.ingest.pool import CHECKPOINT_SECONDS, IngestPool
 from sentinel.logs import setup as logs_setup
 from sentinel.notify import routes as notify_routes
 from sentinel.oncall import policy_routes as oncall_policy_routes
@@ -110,6 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with db.transaction() as session:
             result = await bootstrap(session, settings)
         announce(result, settings)
+        if settings.ingest_pool_size:
+            # Its processes write with SQLite's automatic checkpoint off, and so does this
+            # one: a thread checkpoints beside the writers (storage/checkpointer.py).
+            await db.checkpoint_aside(CHECKPOINT_SECONDS)
         stop = asyncio.Event()
         worker_task = None
         app.state.worker = None

@@ -33,11 +33,10 @@ from typing import Any
 
 from sentinel.ingest.otlp.protocol import Encoding
 from sentinel.ingest.pool_worker import Decode, Decoded, Malformed, Write, serve
-from sentinel.storage.checkpointer import WalCheckpointer
 from sentinel.storage.write_gate import WriteGate
 
 log = logging.getLogger(__name__)
-CHECKPOINT_SECONDS = 0.25  # the WAL is checkpointed at most this often while exports arrive
+CHECKPOINT_SECONDS = 0.25  # how often the serving process checkpoints the WAL under load
 
 
 class IngestUnavailable(RuntimeError):
@@ -84,11 +83,8 @@ class IngestPool:
         self._stopping = False
         self._answered = asyncio.Event()  # set whenever a process answers or is lost
         self.replaced = 0
-        # The processes write with SQLite's automatic checkpoint off (pool_worker.serve).
-        self.checkpointer = WalCheckpointer(database_path, CHECKPOINT_SECONDS)
 
     def start(self) -> None:
-        self.checkpointer.start()
         for _ in range(self.size):
             self._spawn()
 
@@ -115,7 +111,6 @@ class IngestPool:
             if proc.process.is_alive():
                 proc.process.kill()
         self._processes.clear()
-        await asyncio.to_thread(self.checkpointer.stop)
 
     def status(self) -> dict[str, Any]:
         """For /health: processes configured, started and ready, exports being handled
@@ -201,8 +196,6 @@ class IngestPool:
         proc.job = None
         self._answered.set()
         self._idle.append(proc)
-        if kind == "done":
-            self.checkpointer.wrote()
         if job is not None and not job.done.done():
             if kind == "done":
                 job.done.set_result(Stored(*payload))

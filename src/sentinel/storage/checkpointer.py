@@ -2,11 +2,11 @@
 
 SQLite's automatic checkpoint runs inside the commit that passes 1,000 WAL pages: the
 writer copies the log's pages into the database file and syncs it while it holds the
-write lock (about 10 ms for 1,000 scattered pages here, more as the file grows). The
-ingest processes (ingest/pool.py) turn it off and leave the work to this thread in the
-serving process. A passive checkpoint needs no write lock, so it runs while the next
-writer writes; SQLite's own step releases the GIL, so the event loop does not wait for
-it either.
+write lock (about 10 ms for 1,000 scattered pages here, more as the file grows). With the
+ingest pool, every writer turns it off (Database.checkpoint_aside, ingest/pool_worker.py)
+and this thread of the serving process does the work. A passive checkpoint needs no
+write lock, so it runs while the next writer writes; SQLite's own step releases the GIL,
+so the event loop does not wait for it either.
 """
 
 from __future__ import annotations
@@ -14,21 +14,21 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-
-from sentinel.storage.engine import sqlite_pragmas
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
 
 class WalCheckpointer:
-    """Checkpoints `database_path` at most every `every_seconds`, when `wrote()` was
-    called since the last checkpoint."""
+    """Checkpoints `database_path` at most every `every_seconds`, when `writes()` (a count
+    of ended write transactions) has moved since the last checkpoint."""
 
-    def __init__(self, database_path: str, every_seconds: float) -> None:
+    def __init__(self, database_path: str, every_seconds: float, writes: Callable[[], int]):
         self.database_path = database_path
         self.every_seconds = every_seconds
         self.checkpoints = 0
-        self._wrote = threading.Event()
+        self._writes = writes
+        self._checkpointed = -1  # the count at the last checkpoint
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -37,10 +37,6 @@ class WalCheckpointer:
             target=self._run, name="sentinel-wal-checkpoint", daemon=True
         )
         self._thread.start()
-
-    def wrote(self) -> None:
-        """Say that a writer committed: the next round checkpoints."""
-        self._wrote.set()
 
     def stop(self) -> None:
         """Checkpoint what was written since the last round, then end the thread
@@ -52,7 +48,6 @@ class WalCheckpointer:
 
     def _run(self) -> None:
         connection = sqlite3.connect(self.database_path, isolation_level=None)
-        sqlite_pragmas(connection, None)
         try:
             while not self._stopping.wait(self.every_seconds):
                 self._round(connection)
@@ -61,13 +56,13 @@ class WalCheckpointer:
             connection.close()
 
     def _round(self, connection: sqlite3.Connection) -> None:
-        if not self._wrote.is_set():
+        writes = self._writes()
+        if writes == self._checkpointed:
             return
-        self._wrote.clear()
         try:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error:  # the file is busy or gone: the next round tries again
             log.warning("WAL checkpoint failed", exc_info=True)
-            self._wrote.set()
             return
+        self._checkpointed = writes
         self.checkpoints += 1

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from sentinel.storage import commit_order
+from sentinel.storage.checkpointer import WalCheckpointer
 from sentinel.storage.write_gate import WriteGate, hold, install
 
 T = TypeVar("T")
@@ -39,6 +40,10 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 RUN_LIMIT = 16  # calls written in one turn at the write gate (see Database.sqlite_write)
@@ -192,6 +197,22 @@ class Database:
         if self.write_gate.exclusive:
             install(self.engine, self.write_gate)
         self._runs: dict[Callable[..., Any], _SerialWrites] = {}
+        self.checkpointer: WalCheckpointer | None = None
+
+    async def checkpoint_aside(self, every_seconds: float) -> None:
+        """SQLite file: from now on a thread checkpoints the WAL beside the writers, at most
+        every `every_seconds` after a write ended, and no commit of this process does it
+        in its writer's turn (storage/checkpointer.py). Every other process writing to
+        the file must turn its automatic checkpoint off too (the ingest pool's do)."""
+        if self.checkpointer is not None:
+            return
+        stats = self.write_gate.stats
+        self.checkpointer = WalCheckpointer(
+            sqlite_path(self.url), every_seconds, lambda: stats.ended
+        )
+        self.checkpointer.start()
+        event.listen(self.engine.sync_engine, "connect", _no_autocheckpoint)
+        await self.engine.dispose()  # pooled connections come back with it
 
     async def sqlite_write(self, fn: Callable[..., T], *args: Any) -> T:
         """SQLite: run `fn(connection, *args)` as one write transaction on a pooled
@@ -241,4 +262,7 @@ class Database:
         return (time.perf_counter() - started) * 1000
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:  # its last round checkpoints the last writes
+            await asyncio.to_thread(self.checkpointer.stop)
+            self.checkpointer = None
         await self.engine.dispose()

@@ -81,6 +81,7 @@ class GateStats:
     """What the gate has done since the process started (tests and diagnostics read it)."""
 
     turns: int = 0  # write transactions that held the gate
+    ended: int = 0  # of them, how many have given it back (committed or rolled back)
     waited: int = 0  # of them, how many had to queue
     wait_seconds: float = 0.0  # their total time in the queue
     longest_queue: int = 0
@@ -150,6 +151,7 @@ class WriteGate:
         if self._holder is not connection or connection is None:
             return
         self._holder = self._holder_task = None
+        self.stats.ended += 1
         while self._queue:
             waiter = self._queue.popleft()
             if waiter.ready.done():  # cancelled while waiting
