@@ -114,18 +114,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Its processes write with SQLite's automatic checkpoint off, and so does this
             # one: a thread checkpoints beside the writers (storage/checkpointer.py).
             await db.checkpoint_aside(CHECKPOINT_SECONDS)
-        stop = asyncio.Event()
-        worker_task = None
-        app.state.worker = None
-        if settings.worker_enabled:
-            app.state.worker = WorkerLoop(db, build_registry(), settings)
-            worker_task = asyncio.create_task(app.state.worker.run_forever(stop))
         app.state.ingest_pool = None
         if settings.ingest_pool_size:
             app.state.ingest_pool = IngestPool(
                 sqlite_path(settings.database_url), settings.ingest_pool_size, db.write_gate
             )
             app.state.ingest_pool.start()
+        stop = asyncio.Event()
+        worker_task = None
+        app.state.worker = None
+        if settings.worker_enabled:
+            app.state.worker = WorkerLoop(
+                db, build_registry(), settings, ingest_pool=app.state.ingest_pool
+            )
+            worker_task = asyncio.create_task(app.state.worker.run_forever(stop))
         stop_tracing = await tracing_setup.start_background(app)
         stop_incidents = await incidents_setup.start_background(app)
         try:

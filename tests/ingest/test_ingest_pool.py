@@ -22,10 +22,12 @@ from sqlalchemy import text
 
 from sentinel.config import Settings
 from sentinel.ingest.pool import IngestPool, _Process
+from sentinel.logs.tasks import derive_in_pool
 from sentinel.storage.engine import Database
 from tests.api.test_tracing_ingest import PB, pb_request, pb_span, span_count
 from tests.api.test_tracing_resent_spans import red_metrics
 from tests.conftest import make_settings
+from tests.logs_helpers import record
 from tests.tracing_samples import otlp_json_trace
 
 pytestmark = pytest.mark.only_on("sqlite")
@@ -199,6 +201,40 @@ async def test_otlp_logs_are_stored_and_read_back_by_trace(
     assert {i["service_name"] for i in items} == {"payments"}
     # The services the ingest process saw reach the serving process (the NL parser's names).
     assert "payments" in app.state.logs.services
+
+
+async def test_the_log_derive_worker_runs_in_the_ingest_processes(
+    client: httpx.AsyncClient, ingest_headers: H, admin_headers: H, db: Database, pool: IngestPool
+) -> None:
+    """With the pool, the derive worker's batches (full-text index, patterns, trace refs)
+    are read, mined and written in the ingest processes, off the serving process's GIL.
+    Batches alternate between the two processes, each with a miner of its own that
+    reloads the patterns when the other wrote the last batch: every line counts once."""
+    now = time.time()
+    for batch in range(4):
+        rows = [
+            record(f"GET /api/orders/{batch * 10 + i} served in {i + 3} ms", timestamp=now - 5)
+            for i in range(10)
+        ]
+        rows.append(record(f"disk full on volume vol{batch}", level="ERROR", timestamp=now - 5))
+        # Two exports, then the derive batch: idle processes take jobs in turn, so the
+        # batches go to one process, then the other.
+        for part in (rows[:5], rows[5:]):
+            response = await client.post("/api/logs/ingest", json=part, headers=ingest_headers)
+            assert response.status_code == 200, response.text
+        assert await derive_in_pool(db, pool) == 11
+    assert await derive_in_pool(db, pool) == 0  # caught up
+    response = await client.get("/api/logs/patterns", headers=admin_headers)
+    assert response.status_code == 200, response.text
+    counts = {p["template"]: p["count"] for p in response.json()["items"]}
+    assert counts["GET /api/orders/<NUM> served in <NUM> ms"] == 40
+    assert sum(n for t, n in counts.items() if t.startswith("disk full on volume")) == 4
+    search = await client.get(
+        "/api/logs/search", params={"q": "disk", "limit": 10}, headers=admin_headers
+    )
+    assert search.status_code == 200, search.text
+    hits = sorted(i["message"] for i in search.json()["items"])
+    assert hits == [f"disk full on volume vol{b}" for b in range(4)]
 
 
 async def test_the_write_waits_for_its_turn_at_the_write_gate(

@@ -54,6 +54,15 @@ class Decoded:
 
 Decode = Callable[[Encoding, bytes], Decoded]
 Write = Callable[[sqlite3.Connection, Any], Any]
+_connection: sqlite3.Connection | None = None
+
+
+def connection() -> sqlite3.Connection:
+    """This ingest process's connection, for a decode step that reads the database (the
+    derive worker's: ingest.otlp.offload.mine_logs). Outside a write turn: reads only."""
+    if _connection is None:
+        raise RuntimeError("not in an ingest process")
+    return _connection
 
 
 def _write(connection: sqlite3.Connection, write: Write, work: Any) -> Any:
@@ -71,7 +80,8 @@ def serve(channel: Connection, database_path: str) -> None:
     """The process's loop: one job at a time until the pipe closes or says stop."""
     # Ctrl-C reaches the whole process group; the serving process decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    connection = sqlite3.connect(database_path, timeout=10, isolation_level=None)
+    global _connection
+    connection = _connection = sqlite3.connect(database_path, timeout=10, isolation_level=None)
     sqlite_pragmas(connection, None)
     # Not in this process's turn at the write lock: the serving process checkpoints the
     # WAL beside the writers (storage/checkpointer.py).

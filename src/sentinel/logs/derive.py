@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -26,9 +26,9 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.logs import trace_refs
+from sentinel.logs import derive_sqlite, trace_refs
 from sentinel.logs.drain import Drain
-from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor, LogPattern
+from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor
 from sentinel.logs.severity import ERROR_NUMBER
 from sentinel.storage.commit_order import Followed, visible_high_water
 from sentinel.storage.dialect import dialect_name, upsert_insert
@@ -65,20 +65,31 @@ class Miner:
     busy: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def reload(self, session: AsyncSession) -> None:
+        self.restore((await session.execute(text(RELOAD))).all())
+
+    def restore(self, patterns: Iterable[Sequence[Any]]) -> None:
+        """Start again from the stored patterns (RELOAD's rows)."""
         self.drain = Drain()
         self.stats = {}
-        rows = (await session.execute(select(LogPattern).order_by(LogPattern.id))).scalars()
-        for p in rows:
-            self.drain.restore(p.id, p.template, p.count)
-            self.stats[p.id] = PatternStats(
-                p.count,
-                p.error_count,
-                p.first_seen_ns,
-                p.last_seen_ns,
-                p.example,
-                list(orjson.loads(p.services)),
-                p.max_severity,
+        for (
+            pid,
+            template,
+            count,
+            errors,
+            first_ns,
+            last_ns,
+            example,
+            services,
+            severity,
+        ) in patterns:
+            self.drain.restore(pid, template, count)
+            self.stats[pid] = PatternStats(
+                count, errors, first_ns, last_ns, example, list(orjson.loads(services)), severity
             )
+
+
+class CursorMoved(Exception):
+    """Another process derived the batch first: the mined one is dropped."""
 
 
 @dataclass
@@ -101,7 +112,7 @@ async def _cursor(session: AsyncSession) -> LogDeriveCursor:
     return cursor
 
 
-async def _behind(db: Database) -> bool:
+async def behind(db: Database) -> bool:
     """Whether any record is past the cursor: a read, so an idle tick writes nothing."""
     async with db.transaction() as session:
         behind = await session.scalar(
@@ -123,7 +134,7 @@ async def _driver(session: AsyncSession) -> Any:
 
 
 @dataclass
-class _Plan:
+class Plan:
     """A mined batch, ready to write: the records after the cursor as it was read."""
 
     after: int
@@ -139,7 +150,7 @@ class _Plan:
 
 async def _plan(
     session: AsyncSession, miner: Miner, after: int, version: int, limit: int
-) -> _Plan | None:
+) -> Plan | None:
     """Read the records after `after` and mine them (the miner's tree and stats change);
     None when there is nothing to do yet."""
     if miner.version != version:
@@ -148,25 +159,41 @@ async def _plan(
     upper = await visible_high_water(session, Followed.LOG_RECORDS)
     if upper <= after:
         return None
-    rows = await _read_batch(session, after, upper, limit)
+    rows = bounded(await _read_batch(session, after, upper, limit), limit)
     if not rows:
         return None
-    first_id = int(rows[0][0])
-    if rows[-1][0] - first_id >= SPAN_ROWS * limit:
-        # Ids missing in the middle (deleted lines): the batch stops before the span of
-        # ids its pattern list covers grows past a bound.
-        rows = rows[: bisect.bisect_left(rows, first_id + SPAN_ROWS * limit, key=itemgetter(0))]
     # Mining is CPU work: a thread lets the event loop serve requests in between.
-    pattern_ids, minutes, dirty = await asyncio.to_thread(mine_batch, miner, rows)
-    last_id = int(rows[-1][0])
-    return _Plan(after, version, len(rows), first_id, last_id, pattern_ids, minutes, dirty)
+    return plan_of(after, version, rows, await asyncio.to_thread(mine_batch, miner, rows))
 
 
+def bounded(rows: list[Any], limit: int) -> list[Any]:
+    """The rows a batch takes: when ids are missing in the middle (deleted lines), it
+    stops before the span of ids its pattern list covers grows past a bound."""
+    if rows and rows[-1][0] - rows[0][0] >= SPAN_ROWS * limit:
+        return rows[: bisect.bisect_left(rows, rows[0][0] + SPAN_ROWS * limit, key=itemgetter(0))]
+    return rows
+
+
+def plan_of(
+    after: int,
+    version: int,
+    rows: list[Any],
+    mined: tuple[list[int | None], dict[tuple[int, int, str], list[int]], set[int]],
+) -> Plan:
+    pattern_ids, minutes, dirty = mined
+    first_id, last_id = int(rows[0][0]), int(rows[-1][0])
+    return Plan(after, version, len(rows), first_id, last_id, pattern_ids, minutes, dirty)
+
+
+RELOAD = (
+    "SELECT id, template, count, error_count, first_seen_ns, last_seen_ns, example, services, "
+    "max_severity FROM log_patterns ORDER BY id"
+)
 _READ = (
     "SELECT id, time_ns, service, severity_number, body FROM log_records "
     "WHERE id > {0} AND id <= {1} ORDER BY id LIMIT {2}"
 )
-_READ_SQLITE = _READ.format("?", "?", "?")
+READ_SQLITE = _READ.format("?", "?", "?")
 _READ_POSTGRES = _READ.format("$1", "$2", "$3")
 
 
@@ -176,10 +203,10 @@ async def _read_batch(session: AsyncSession, after: int, upper: int, limit: int)
     driver = await _driver(session)
     if dialect_name(session) == "postgresql":
         return list(await driver.fetch(_READ_POSTGRES, after, upper, limit))
-    return list(await driver.execute_fetchall(_READ_SQLITE, (after, upper, limit)))
+    return list(await driver.execute_fetchall(READ_SQLITE, (after, upper, limit)))
 
 
-async def _save_assignments(driver: Any, postgres: bool, plan: _Plan) -> None:
+async def _save_assignments(driver: Any, postgres: bool, plan: Plan) -> None:
     """Set each line's pattern_id: one statement for the batch, the patterns passed as
     one array (an UPDATE per line costs its binding and a statement step each)."""
     if postgres:
@@ -193,31 +220,27 @@ async def _save_assignments(driver: Any, postgres: bool, plan: _Plan) -> None:
             [p for _, p in present],
         )
         return
-    await driver.execute(
-        "UPDATE log_records SET pattern_id = j.value FROM json_each(?) AS j "
-        "WHERE log_records.id = ? + j.key AND j.value IS NOT NULL",
-        (orjson.dumps(plan.pattern_ids), plan.first_id),
-    )
+    await driver.execute(ASSIGN_SQLITE, (orjson.dumps(plan.pattern_ids), plan.first_id))
 
 
-async def _index_text(driver: Any, after: int, last: int) -> None:
-    """SQLite: add the batch's lines to the FTS5 index (PostgreSQL's GIN index needs no
-    help)."""
-    await driver.execute(
-        "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records "
-        "WHERE id > ? AND id <= ?",
-        (after, last),
-    )
+ASSIGN_SQLITE = (
+    "UPDATE log_records SET pattern_id = j.value FROM json_each(?) AS j "
+    "WHERE log_records.id = ? + j.key AND j.value IS NOT NULL"
+)
+# SQLite: the batch's lines into the FTS5 index (PostgreSQL's GIN index needs no help).
+INDEX_TEXT_SQLITE = (
+    "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records WHERE id > ? AND id <= ?"
+)
 
 
-async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, plan: _Plan) -> None:
+async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, plan: Plan) -> None:
     """The batch's writes, through the driver (the cursor row is locked, so the
     transaction is open): a statement each, not a SQLAlchemy round of several calls."""
     postgres = dialect_name(session) == "postgresql"
     driver = await _driver(session)
     await _save_assignments(driver, postgres, plan)
     if not postgres:
-        await _index_text(driver, plan.after, plan.last_id)
+        await driver.execute(INDEX_TEXT_SQLITE, (plan.after, plan.last_id))
     await _save_patterns(driver, postgres, miner, plan.dirty)
     await _save_minutes(driver, postgres, plan.minutes)
     if not postgres:  # indexed there
@@ -242,10 +265,6 @@ async def derive_batch(
     return DeriveResult(plan.rows, plan.last_id, cursor.version)
 
 
-class _CursorMoved(Exception):
-    """Another process derived the batch first: the mined one is dropped."""
-
-
 async def _derive_then_write(db: Database, miner: Miner, limit: int = BATCH_ROWS) -> DeriveResult:
     """SQLite: read and mine outside the write gate, then write in a short transaction
     that first checks the cursor has not moved (it cannot, short of a second process on
@@ -258,12 +277,7 @@ async def _derive_then_write(db: Database, miner: Miner, limit: int = BATCH_ROWS
         plan = await _plan(session, miner, after, version, limit)
     if plan is None:
         return DeriveResult(0, after, version)
-    async with db.write_transaction() as session:
-        locked = await _cursor(session)
-        if (locked.last_id, locked.version) != (plan.after, plan.version):
-            raise _CursorMoved
-        await _apply(session, miner, locked, plan)
-    return DeriveResult(plan.rows, plan.last_id, locked.version)
+    return await db.sqlite_write(derive_sqlite.write_plan, miner, plan)
 
 
 def mine_batch(
@@ -355,9 +369,9 @@ _MINUTES_UPSERT = (
 )
 
 
-async def _save_patterns(driver: Any, postgres: bool, miner: Miner, dirty: set[int]) -> None:
+def pattern_values(miner: Miner, dirty: set[int]) -> list[tuple[Any, ...]]:
     """The touched patterns' template and stats as they now stand (the example is the
-    first line's, written once)."""
+    first line's, written once): PATTERN_UPSERT's parameters."""
     values = []
     for pid in sorted(dirty):
         s = miner.stats[pid]
@@ -374,19 +388,28 @@ async def _save_patterns(driver: Any, postgres: bool, miner: Miner, dirty: set[i
                 s.max_severity,
             )
         )
-    if values:
+    return values
+
+
+def minute_values(minutes: dict[tuple[int, int, str], list[int]]) -> list[tuple[Any, ...]]:
+    """The batch's counts for the per-minute pattern volume: MINUTES_UPSERT's parameters."""
+    return [(m, p, s, g[0], g[1]) for (m, p, s), g in minutes.items()]
+
+
+PATTERN_UPSERT_SQLITE = _PATTERN_UPSERT.format(_params(9, False))
+MINUTES_UPSERT_SQLITE = _MINUTES_UPSERT.format(_params(5, False))
+
+
+async def _save_patterns(driver: Any, postgres: bool, miner: Miner, dirty: set[int]) -> None:
+    if values := pattern_values(miner, dirty):
         await driver.executemany(_PATTERN_UPSERT.format(_params(9, postgres)), values)
 
 
 async def _save_minutes(
     driver: Any, postgres: bool, minutes: dict[tuple[int, int, str], list[int]]
 ) -> None:
-    """Add the batch's counts to the per-minute pattern volume."""
-    if minutes:
-        await driver.executemany(
-            _MINUTES_UPSERT.format(_params(5, postgres)),
-            [(m, p, s, g[0], g[1]) for (m, p, s), g in minutes.items()],
-        )
+    if values := minute_values(minutes):
+        await driver.executemany(_MINUTES_UPSERT.format(_params(5, postgres)), values)
 
 
 async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0) -> int:
@@ -398,7 +421,7 @@ async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0
 
 async def _derive_until(db: Database, miner: Miner, deadline: float) -> int:
     total = 0
-    if not await _behind(db):
+    if not await behind(db):
         return total
     # Past a full batch there is more to do, most likely: the next batch finds out.
     while True:
@@ -408,7 +431,7 @@ async def _derive_until(db: Database, miner: Miner, deadline: float) -> int:
             else:
                 async with db.write_transaction() as session:
                     result = await derive_batch(session, miner)
-        except _CursorMoved:
+        except CursorMoved:
             miner.version = None  # mined lines another process has written: reload
             if time.monotonic() >= deadline:
                 return total

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 
-from sentinel.logs import trace_refs
-from sentinel.logs.derive import Miner, derive_pending
+from sentinel.ingest.otlp.offload import mine_logs, write_mined
+from sentinel.ingest.otlp.protocol import Encoding
+from sentinel.ingest.pool import IngestPool, IngestUnavailable
+from sentinel.logs import derive, trace_refs
+from sentinel.logs.derive import BATCH_ROWS, Miner, derive_pending
+from sentinel.storage.engine import Database
 from sentinel.timeutil import parse_duration
 from sentinel.worker.registry import JobContext, JobRegistry
 
 DERIVE_EVERY = timedelta(seconds=1)
 RETENTION_EVERY = timedelta(minutes=10)
 RETENTION_CHUNK = 50_000
+log = logging.getLogger(__name__)
 
 
 def register(registry: JobRegistry) -> None:
@@ -24,11 +30,34 @@ def register(registry: JobRegistry) -> None:
     miner = Miner()
 
     async def derive(ctx: JobContext, _payload: dict[str, Any]) -> None:
-        await derive_pending(ctx.db, miner)
+        if ctx.ingest_pool is None:
+            await derive_pending(ctx.db, miner)
+            return
+        async with miner.busy:  # one batch at a time, as in-process
+            await derive_in_pool(ctx.db, ctx.ingest_pool)
 
     # A poller (no job row per tick): the cursor row is locked, and idle it only reads.
     registry.poll("logs.derive", DERIVE_EVERY, derive)
     registry.every("logs.retention", RETENTION_EVERY, enforce_retention)
+
+
+async def derive_in_pool(db: Database, pool: IngestPool, budget_seconds: float = 5.0) -> int:
+    """SQLite with the ingest pool: derive batches in its processes (read, mined and
+    written there, off this process's GIL), until caught up or out of time."""
+    deadline = time.monotonic() + budget_seconds
+    total = 0
+    if not await derive.behind(db):
+        return total
+    while True:
+        try:
+            stored = await pool.store(mine_logs, write_mined, Encoding.PROTOBUF, b"")
+        except IngestUnavailable as exc:  # stopping, or the batch failed: the next tick
+            log.warning("log derive batch failed in an ingest process: %s", exc)
+            return total
+        rows = int(stored.summary or 0)
+        total += rows
+        if rows < BATCH_ROWS or time.monotonic() >= deadline:
+            return total
 
 
 async def enforce_retention(ctx: JobContext, _payload: dict[str, Any]) -> None:

@@ -131,13 +131,15 @@ async def save_batch(driver: Any, after: int, last: int) -> None:
     """SQLite: the refs of the lines with ids in (after, last], a derive batch, in its
     transaction (before the cursor moves past them) on the driver's connection: `of_batch`
     of those lines, computed by the database (no Python object per line)."""
-    await driver.execute(
-        "INSERT INTO log_trace_refs (trace_id, first_id, last_id) "
-        "SELECT trace_id, min(id), max(id) FROM log_records "
-        "WHERE id > ? AND id <= ? AND trace_id != '' GROUP BY trace_id "
-        "ON CONFLICT DO NOTHING",
-        (after, last),
-    )
+    await driver.execute(SAVE_BATCH_SQLITE, (after, last))
+
+
+SAVE_BATCH_SQLITE = (
+    "INSERT INTO log_trace_refs (trace_id, first_id, last_id) "
+    "SELECT trace_id, min(id), max(id) FROM log_records "
+    "WHERE id > ? AND id <= ? AND trace_id != '' GROUP BY trace_id "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 # Retention reads the refs in 16 slices of trace ids, each in a transaction of its own:

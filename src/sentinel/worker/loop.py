@@ -15,13 +15,16 @@ import time
 import traceback
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sentinel.config import Settings
 from sentinel.storage.engine import Database
 from sentinel.worker import store
 from sentinel.worker.backoff import retry_delay
 from sentinel.worker.registry import JobContext, JobRegistry, PeriodicTask
+
+if TYPE_CHECKING:
+    from sentinel.ingest.pool import IngestPool
 
 log = logging.getLogger("sentinel.worker")
 HEARTBEAT_EVERY = timedelta(seconds=5)
@@ -43,8 +46,10 @@ class WorkerLoop:
         settings: Settings,
         *,
         worker_id: str | None = None,
+        ingest_pool: IngestPool | None = None,
     ) -> None:
         self.db = db
+        self.ingest_pool = ingest_pool
         self.registry = registry
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -132,7 +137,9 @@ class WorkerLoop:
             self._polled[poller.name] = now
             try:
                 async with self.db.transaction() as session:
-                    context = JobContext(session, 0, 1, self.db, self.settings, self.worker_id)
+                    context = JobContext(
+                        session, 0, 1, self.db, self.settings, self.worker_id, self.ingest_pool
+                    )
                     await asyncio.wait_for(poller.handler(context, {}), timeout)
             except Exception as exc:
                 log.warning(
@@ -175,7 +182,13 @@ class WorkerLoop:
         try:
             async with self.db.transaction() as session:
                 context = JobContext(
-                    session, job.id, job.attempt, self.db, self.settings, self.worker_id
+                    session,
+                    job.id,
+                    job.attempt,
+                    self.db,
+                    self.settings,
+                    self.worker_id,
+                    self.ingest_pool,
                 )
                 await asyncio.wait_for(handler(context, dict(job.payload)), timeout)
                 if not await store.complete(session, job.id, self.worker_id, job.attempt, _now()):

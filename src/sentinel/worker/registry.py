@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.config import Settings
 from sentinel.storage.engine import Database
+
+if TYPE_CHECKING:
+    from sentinel.ingest.pool import IngestPool
 
 
 @dataclass
@@ -23,6 +26,8 @@ class JobContext:
     db: Database
     settings: Settings
     worker_id: str = ""
+    # The serving process's ingest pool (SQLite), for work that can run in its processes.
+    ingest_pool: IngestPool | None = None
 
 
 JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]

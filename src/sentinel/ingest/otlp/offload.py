@@ -11,12 +11,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from sentinel.ingest import pool_worker
 from sentinel.ingest.loki import push as loki
 from sentinel.ingest.otlp import logs, traces
 from sentinel.ingest.otlp.protocol import Encoding
 from sentinel.ingest.otlp.values import OtlpFormatError
 from sentinel.ingest.pool_worker import Decoded, Malformed
-from sentinel.logs import brief
+from sentinel.logs import brief, derive, derive_sqlite
 from sentinel.logs import writer as log_writer
 from sentinel.logs.records import LogBatch
 from sentinel.storage import multirow
@@ -85,3 +86,31 @@ def write_logs(connection: sqlite3.Connection, work: tuple[multirow.Flat, set[st
     rows, services = work
     log_writer.insert_flat_sqlite(connection, rows)
     return services
+
+
+# The derive worker's batches (logs/derive.py), when the serving process sends them here:
+# read and mined in this process, off the serving process's GIL, with this process's
+# miner, which reloads itself whenever another process wrote the last batch.
+_MINER = derive.Miner()
+
+
+def mine_logs(_encoding: Encoding, _body: bytes) -> Decoded:
+    """The lines after the derive cursor, mined (no body: the job is the next batch)."""
+    try:
+        plan = derive_sqlite.read_plan(pool_worker.connection(), _MINER, derive.BATCH_ROWS)
+    except BaseException:
+        _MINER.version = None  # the tree may hold lines the database does not
+        raise
+    return Decoded(plan, 0, [], 0 if plan is None else plan.rows)
+
+
+def write_mined(connection: sqlite3.Connection, plan: derive.Plan) -> int:
+    """Write the mined batch in this process's turn; returns the rows derived."""
+    try:
+        result = derive_sqlite.write_plan(connection, _MINER, plan)
+    except BaseException:
+        _MINER.version = None
+        raise
+    # Were the commit to fail, the cursor's version would differ and the miner reload.
+    _MINER.version = result.version
+    return result.rows
