@@ -49,6 +49,7 @@ STAGES = (
     ("derive", "_save_minutes", "minute upsert"),
     ("trace_refs", "save", "trace refs insert"),
     ("trace_refs", "save_batch", "trace refs insert"),
+    ("derive_sqlite", "write_plan", "write (pattern ids, FTS5, upserts, refs, cursor)"),
 )
 
 
@@ -79,10 +80,16 @@ def _timed(fn: Any, name: str, spent: dict[str, float]) -> Any:
 def instrument(spent: dict[str, float]) -> list[str]:
     from sentinel.logs import derive, trace_refs
 
-    modules = {"derive": derive, "trace_refs": trace_refs}
+    modules: dict[str, Any] = {"derive": derive, "trace_refs": trace_refs}
+    try:  # the SQLite write in one call, since the seventh session
+        from sentinel.logs import derive_sqlite
+
+        modules["derive_sqlite"] = derive_sqlite
+    except ImportError:
+        pass
     names = []
     for module_name, attr, name in STAGES:
-        module = modules[module_name]
+        module = modules.get(module_name)
         fn = getattr(module, attr, None)
         if fn is None:
             continue

@@ -26,7 +26,7 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sentinel.logs import derive_sqlite, trace_refs
+from sentinel.logs import derive_sqlite
 from sentinel.logs.drain import Drain
 from sentinel.logs.models import DERIVE_CURSOR, LogDeriveCursor
 from sentinel.logs.severity import ERROR_NUMBER
@@ -206,45 +206,41 @@ async def _read_batch(session: AsyncSession, after: int, upper: int, limit: int)
     return list(await driver.execute_fetchall(READ_SQLITE, (after, upper, limit)))
 
 
-async def _save_assignments(driver: Any, postgres: bool, plan: Plan) -> None:
-    """Set each line's pattern_id: one statement for the batch, the patterns passed as
-    one array (an UPDATE per line costs its binding and a statement step each)."""
-    if postgres:
-        first = plan.first_id
-        present = [(first + i, p) for i, p in enumerate(plan.pattern_ids) if p is not None]
-        await driver.execute(
-            "UPDATE log_records SET pattern_id = u.pattern_id "
-            "FROM unnest($1::bigint[], $2::bigint[]) AS u(id, pattern_id) "
-            "WHERE log_records.id = u.id",
-            [i for i, _ in present],
-            [p for _, p in present],
-        )
-        return
-    await driver.execute(ASSIGN_SQLITE, (orjson.dumps(plan.pattern_ids), plan.first_id))
+async def _save_assignments(driver: Any, plan: Plan) -> None:
+    """PostgreSQL: set each line's pattern_id in one statement, the patterns passed as
+    two arrays (an UPDATE per line costs its binding and a statement step each)."""
+    first = plan.first_id
+    present = [(first + i, p) for i, p in enumerate(plan.pattern_ids) if p is not None]
+    await driver.execute(
+        "UPDATE log_records SET pattern_id = u.pattern_id "
+        "FROM unnest($1::bigint[], $2::bigint[]) AS u(id, pattern_id) "
+        "WHERE log_records.id = u.id",
+        [i for i, _ in present],
+        [p for _, p in present],
+    )
 
 
+# SQLite's statements (derive_sqlite.write_plan): every line's pattern, one statement;
 ASSIGN_SQLITE = (
     "UPDATE log_records SET pattern_id = j.value FROM json_each(?) AS j "
     "WHERE log_records.id = ? + j.key AND j.value IS NOT NULL"
 )
-# SQLite: the batch's lines into the FTS5 index (PostgreSQL's GIN index needs no help).
+# the batch's lines into the FTS5 index (PostgreSQL's GIN index needs no help).
 INDEX_TEXT_SQLITE = (
     "INSERT INTO log_fts(rowid, body) SELECT id, body FROM log_records WHERE id > ? AND id <= ?"
 )
 
 
 async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, plan: Plan) -> None:
-    """The batch's writes, through the driver (the cursor row is locked, so the
-    transaction is open): a statement each, not a SQLAlchemy round of several calls."""
-    postgres = dialect_name(session) == "postgresql"
+    """PostgreSQL: the batch's writes, through the driver (the cursor row is locked, so
+    the transaction is open), a statement each. The GIN index and the trace id index are
+    the database's own work."""
     driver = await _driver(session)
-    await _save_assignments(driver, postgres, plan)
-    if not postgres:
-        await driver.execute(INDEX_TEXT_SQLITE, (plan.after, plan.last_id))
-    await _save_patterns(driver, postgres, miner, plan.dirty)
-    await _save_minutes(driver, postgres, plan.minutes)
-    if not postgres:  # indexed there
-        await trace_refs.save_batch(driver, plan.after, plan.last_id)
+    await _save_assignments(driver, plan)
+    if values := pattern_values(miner, plan.dirty):
+        await driver.executemany(_PATTERN_UPSERT.format(_params(9, True)), values)
+    if values := minute_values(plan.minutes):
+        await driver.executemany(_MINUTES_UPSERT.format(_params(5, True)), values)
     cursor.last_id = plan.last_id
     cursor.version += 1
     cursor.updated_ns = time.time_ns()
@@ -254,9 +250,10 @@ async def _apply(session: AsyncSession, miner: Miner, cursor: LogDeriveCursor, p
 async def derive_batch(
     session: AsyncSession, miner: Miner, limit: int = BATCH_ROWS
 ) -> DeriveResult:
-    """Index and mine the next batch of records after the cursor, in the session's
-    transaction, with the cursor row locked throughout (PostgreSQL: replicas take turns).
-    The caller commits, then sets `miner.version` from the cursor."""
+    """PostgreSQL: mine the next batch of records after the cursor and write it, in the
+    session's transaction, with the cursor row locked throughout (replicas take turns).
+    The caller commits, then sets `miner.version` from the cursor. (SQLite writes with
+    derive_sqlite.write_plan, in one call on the connection's thread.)"""
     cursor = await _cursor(session)
     plan = await _plan(session, miner, cursor.last_id, cursor.version, limit)
     if plan is None:
@@ -398,18 +395,6 @@ def minute_values(minutes: dict[tuple[int, int, str], list[int]]) -> list[tuple[
 
 PATTERN_UPSERT_SQLITE = _PATTERN_UPSERT.format(_params(9, False))
 MINUTES_UPSERT_SQLITE = _MINUTES_UPSERT.format(_params(5, False))
-
-
-async def _save_patterns(driver: Any, postgres: bool, miner: Miner, dirty: set[int]) -> None:
-    if values := pattern_values(miner, dirty):
-        await driver.executemany(_PATTERN_UPSERT.format(_params(9, postgres)), values)
-
-
-async def _save_minutes(
-    driver: Any, postgres: bool, minutes: dict[tuple[int, int, str], list[int]]
-) -> None:
-    if values := minute_values(minutes):
-        await driver.executemany(_MINUTES_UPSERT.format(_params(5, postgres)), values)
 
 
 async def derive_pending(db: Database, miner: Miner, budget_seconds: float = 5.0) -> int:

@@ -127,13 +127,9 @@ async def for_trace(session: AsyncSession, trace_id: str | None) -> TraceLines |
     return await lookup(session, trace_id) if trace_id else None
 
 
-async def save_batch(driver: Any, after: int, last: int) -> None:
-    """SQLite: the refs of the lines with ids in (after, last], a derive batch, in its
-    transaction (before the cursor moves past them) on the driver's connection: `of_batch`
-    of those lines, computed by the database (no Python object per line)."""
-    await driver.execute(SAVE_BATCH_SQLITE, (after, last))
-
-
+# SQLite: the refs of the lines with ids in (after, last], a derive batch, in its
+# transaction (before the cursor moves past them): `of_batch` of those lines, computed by
+# the database (no Python object per line). derive_sqlite.write_plan runs it.
 SAVE_BATCH_SQLITE = (
     "INSERT INTO log_trace_refs (trace_id, first_id, last_id) "
     "SELECT trace_id, min(id), max(id) FROM log_records "
