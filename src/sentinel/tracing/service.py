@@ -351,14 +351,14 @@ async def slow_traces(
 ) -> schemas.SlowTraces:
     """The slowest traces in the window, and traces slower than their root operation's
     percentile (from the rollups of the same window)."""
-    slowest = await store.slowest_roots(session, window.start_ns, window.end_ns, service, limit)
+    root_ops = await store.root_operations(session, window.start_ns, window.end_ns, service)
+    slowest = await store.slowest_roots(session, window.start_ns, window.end_ns, root_ops, limit)
     first, last = window.minutes
     rows = await store.operation_rollups(session, first, last, service)
     blobs: dict[tuple[str, str], list[bytes]] = defaultdict(list)
     for row in rows:
         blobs[(row.service, row.name)].append(row.sketch)
     thresholds: dict[tuple[str, str], int] = {}
-    root_ops = await store.root_operations(session, window.start_ns, window.end_ns, service)
     for key in root_ops[:200]:
         if key in blobs:
             merged = sketch.MergedBins()

@@ -313,10 +313,15 @@ async def _longest_roots(
 
 
 async def slowest_roots(
-    session: AsyncSession, start_ns: int, end_ns: int, service: str | None, limit: int
+    session: AsyncSession,
+    start_ns: int,
+    end_ns: int,
+    root_ops: list[tuple[str, str]],
+    limit: int,
 ) -> list[Any]:
-    """The longest root spans of the window (of one service, or of any)."""
-    services = {s for s, _ in await root_operations(session, start_ns, end_ns, service)}
+    """The longest root spans of the window among the services of `root_ops` (the
+    window's `root_operations`)."""
+    services = {s for s, _ in root_ops}
     return await _longest_roots(session, start_ns, end_ns, services, [], limit)
 
 
