@@ -90,3 +90,6 @@ async def test_openapi_documents_the_api(client: httpx.AsyncClient) -> None:
     ):
         assert path in spec["paths"]
     assert (await client.get("/docs")).status_code == 200
+    # Every ingest route behind the ingest pool says it can answer 503 (retry later).
+    for path in ("/v1/traces", "/v1/logs", "/api/logs/ingest", "/loki/api/v1/push"):
+        assert "Retry-After" in spec["paths"][path]["post"]["responses"]["503"]["description"]

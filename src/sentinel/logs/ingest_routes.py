@@ -21,7 +21,7 @@ from sentinel.api.errors import BadRequest, Problem
 from sentinel.ingest.loki import push as loki
 from sentinel.ingest.otlp import logs as otlp_logs
 from sentinel.ingest.otlp import offload as otlp_offload
-from sentinel.ingest.otlp.protocol import Encoding, Overloaded, Signal
+from sentinel.ingest.otlp.protocol import NOT_STORED_RESPONSE, Encoding, Overloaded, Signal
 from sentinel.ingest.otlp.routes import export, pooled
 from sentinel.ingest.pool import IngestUnavailable
 from sentinel.ingest.pool_worker import Decode, Decoded, Malformed
@@ -57,6 +57,7 @@ def _runtime(request: Request) -> LogsRuntime:
         413: {"description": "Body over the size limit (after decompression)."},
         415: {"description": "Not application/x-protobuf or application/json."},
         429: {"description": "Write queue full; see Retry-After."},
+        **NOT_STORED_RESPONSE,
     },
 )
 async def export_logs(request: Request, _principal: Ingester) -> Response:
@@ -163,6 +164,7 @@ _INGEST_EXAMPLE: dict[str, Any] = {
         413: {"description": "Body over the size limit."},
         422: {"description": "Every record was rejected (the reasons are listed)."},
         429: {"description": "Write queue full; see Retry-After."},
+        **NOT_STORED_RESPONSE,
     },
 )
 async def ingest_logs(request: Request, _principal: Ingester) -> IngestResult:
@@ -193,6 +195,7 @@ async def ingest_logs(request: Request, _principal: Ingester) -> IngestResult:
         200: {"description": "Some entries were rejected (counts in the body)."},
         400: {"description": "Not a Loki push request."},
         415: {"description": "Loki protobuf (snappy) is not accepted; send JSON."},
+        **NOT_STORED_RESPONSE,
     },
 )
 async def loki_push(request: Request, _principal: Ingester) -> Response:

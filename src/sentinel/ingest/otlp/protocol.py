@@ -6,7 +6,9 @@
   (rejected count and a message) when some records were bad;
 - failure: 400 for a body that is not OTLP, with a google.rpc.Status body in the
   request's encoding (the JSON form also carries the RFC 9457 fields);
-- overload: 429 with Retry-After when the bounded write queue is full.
+- overload: 429 with Retry-After when the bounded write queue is full;
+- not stored: 503 with Retry-After when the ingest process taking the body stopped, or
+  the server is stopping (SQLite with the ingest pool).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from sentinel.observability import current_request_id
 
 PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
 JSON_TYPES = ("application/json",)
+# The OpenAPI entry of the 503 that every ingest route behind the ingest pool can answer.
+_NOT_STORED = "Not stored (its ingest process stopped, or the server is stopping); retry."
+NOT_STORED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    503: {"description": f"{_NOT_STORED} See Retry-After."}
+}
 # google.rpc.Code values for the Status body.
 _RPC_CODE = {400: 3, 413: 8, 415: 3, 429: 8, 503: 14, 401: 16, 403: 7}
 

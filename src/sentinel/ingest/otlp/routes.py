@@ -117,6 +117,7 @@ async def export(
         413: {"description": "Body over the size limit (after decompression)."},
         415: {"description": "Not application/x-protobuf or application/json."},
         429: {"description": "Write queue full; see Retry-After."},
+        **protocol.NOT_STORED_RESPONSE,
     },
 )
 async def export_traces(request: Request, _principal: IngestKey) -> Response:
