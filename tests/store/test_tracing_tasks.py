@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sentinel.storage.engine import Database
 from sentinel.tracing import sketch
 from sentinel.tracing.models import EdgeRollup, OperationRollup, Span, SpanResource
-from sentinel.tracing.tasks import compact_rollups, enforce_retention
+from sentinel.tracing.tasks import compact_recent_rollups, compact_rollups, enforce_retention
 from tests.tracing_samples import otlp_json_trace
 
 HOUR_NS = 3600 * 10**9
@@ -100,3 +100,46 @@ async def test_compaction_folds_partial_rows_without_changing_statistics(
     async with db.transaction() as session:
         row = (await session.scalars(select(OperationRollup))).first()
     assert row is not None and sketch.decode(row.sketch).count == 3
+
+
+async def test_recent_compaction_folds_the_open_minute_as_batches_arrive(
+    client: httpx.AsyncClient,
+    ingest_headers: dict[str, str],
+    admin_headers: dict[str, str],
+    db: Database,
+) -> None:
+    now = time.time_ns()
+    minute = now - now % 60_000_000_000  # the current minute: still open
+
+    async def send(first: int, batches: int) -> None:
+        for i in range(first, first + batches):
+            document = otlp_json_trace(f"{i + 1:032x}", minute + i * 1_000_000)
+            response = await client.post("/v1/traces", json=document, headers=ingest_headers)
+            assert response.status_code == 200
+
+    async def totals() -> dict[str, object]:
+        response = await client.get("/api/tracing/statistics", headers=admin_headers)
+        return dict(response.json()["totals"])
+
+    await send(0, 3)
+    before = await totals()
+    async with db.transaction() as session:
+        assert await compact_rollups(session, time.time_ns()) == 0  # closed minutes only
+    assert await count(db, OperationRollup) == 12
+    marks: dict[str, int] = {}
+    async with db.transaction() as session:
+        assert await compact_recent_rollups(session, marks) == 4 + 2
+    assert await count(db, OperationRollup) == 4
+    assert await count(db, EdgeRollup) == 2
+    assert await totals() == before
+
+    await send(3, 2)  # two more batches into the same minute: folded into the same rows
+    async with db.transaction() as session:
+        assert await compact_recent_rollups(session, marks) == 4 + 2
+    assert await count(db, OperationRollup) == 4
+    async with db.transaction() as session:
+        rows = (await session.scalars(select(OperationRollup))).all()
+    assert [sketch.decode(row.sketch).count for row in rows] == [5, 5, 5, 5]
+    assert (await totals())["count"] == 5 * before["count"] // 3  # type: ignore[operator]
+    async with db.transaction() as session:  # nothing new since: nothing read or folded
+        assert await compact_recent_rollups(session, marks) == 0

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, func, literal_column, or_, select, text
+from sqlalchemy import BigInteger, and_, func, literal_column, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.tracing.indexes import MINUTE_EXPRESSION, MINUTE_NS
@@ -32,6 +32,7 @@ from sentinel.tracing.models import Span
 _MINUTE = literal_column(f"({Span.__tablename__}.{MINUTE_EXPRESSION[1:]}", BigInteger())
 _MAX_SCANNED = 200_000  # a search stops after this many matching spans
 _FIRST_CHUNK = 8
+_BATCH_MINUTES = 64  # unread minutes whose first chunks are read in one statement
 _MAX_MINUTES = 100_000  # about 70 days of one service: beyond, the window is cut
 
 
@@ -68,6 +69,29 @@ class _Minute:
         if rows:
             self.position = rows[-1]
         return rows
+
+
+async def _read_first(
+    session: AsyncSession, batch: list[_Minute], size: int
+) -> list[list[tuple[int, str, int]]]:
+    """The first chunk of each unread minute of `batch`, in one statement (a UNION ALL of
+    per-minute index reads): a window's minutes often all hold a candidate, and one
+    statement per minute cost a millisecond each."""
+    if len(batch) == 1:
+        return [await batch[0].read(session, size)]
+    parts = []
+    for number, minute in enumerate(batch):
+        chunk = ordered_after(Span.duration_ns, None).where(*minute.where).limit(size).subquery()
+        part = literal_column(str(number), BigInteger()).label("part")
+        parts.append(select(part, *chunk.c))
+    out: list[list[tuple[int, str, int]]] = [[] for _ in batch]
+    for number, value, trace_id, row_id in (await session.execute(union_all(*parts))).all():
+        out[int(number)].append((int(value), str(trace_id), int(row_id)))
+    for minute, rows in zip(batch, out, strict=True):
+        rows.sort(key=lambda row: (-row[0], row[1], row[2]))
+        if rows:
+            minute.position = rows[-1]
+    return out
 
 
 async def _services(session: AsyncSession, service: str | None) -> list[str]:
@@ -140,6 +164,19 @@ async def _minutes_of(
     return found
 
 
+def _take_unread(heap: list[tuple[int, int, str, int, int]], minutes: list[_Minute]) -> list[int]:
+    """Remove from `heap` the unread minutes with the highest bounds, up to a batch, and
+    return their indexes: read now with the one being opened, they are the next to open."""
+    unread = heapq.nsmallest(
+        _BATCH_MINUTES - 1, (e for e in heap if e[1] == 0 and minutes[e[4]].position is None)
+    )
+    if unread:
+        taken = {e[4] for e in unread}
+        heap[:] = [e for e in heap if not (e[1] == 0 and e[4] in taken)]
+        heapq.heapify(heap)
+    return [e[4] for e in unread]
+
+
 async def longest_first(
     session: AsyncSession,
     service: str | None,
@@ -192,13 +229,20 @@ async def longest_first(
         while heap and len(found) < limit and scanned < _MAX_SCANNED:
             negative, kind, trace_id, _row, index = heapq.heappop(heap)
             if kind == 0:
-                size = _FIRST_CHUNK if minutes[index].position is None else 4 * limit
-                rows = await minutes[index].read(session, size)
-                scanned += len(rows)
-                for value, t, row_id in rows:
-                    heapq.heappush(heap, (-value, 1, t, row_id, index))
-                if len(rows) == size:  # more below the last one read
-                    heapq.heappush(heap, (-rows[-1][0], 0, "", 0, index))
+                first = minutes[index].position is None
+                size = _FIRST_CHUNK if first else 4 * limit
+                indexes = [index, *(_take_unread(heap, minutes) if first else [])]
+                reads = (
+                    await _read_first(session, [minutes[i] for i in indexes], size)
+                    if first
+                    else [await minutes[index].read(session, size)]
+                )
+                for i, rows in zip(indexes, reads, strict=True):
+                    scanned += len(rows)
+                    for value, t, row_id in rows:
+                        heapq.heappush(heap, (-value, 1, t, row_id, i))
+                    if len(rows) == size:  # more below the last one read
+                        heapq.heappush(heap, (-rows[-1][0], 0, "", 0, i))
             elif trace_id not in seen:
                 seen.add(trace_id)
                 found[trace_id] = -negative

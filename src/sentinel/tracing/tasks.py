@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+import weakref
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sentinel.storage.engine import Database
 from sentinel.timeutil import parse_duration
 from sentinel.tracing.block_store import prune_names
 from sentinel.tracing.compaction import fold
@@ -30,6 +32,8 @@ DELETE_BLOCKS = 500  # a block holds one ingest request's spans, up to megabytes
 COMPACT_KEYS = 2_000
 # Minutes this recent may still be receiving partial rows from ingest.
 OPEN_MINUTES = 2
+# How often the minutes that received rows are folded, open ones included.
+RECENT_COMPACTION_INTERVAL = timedelta(seconds=10)
 
 
 async def enforce_retention(session: AsyncSession, retention: timedelta, now_ns: int) -> int:
@@ -68,37 +72,71 @@ async def _expire_blocks(session: AsyncSession, cutoff_ns: int) -> None:
             await session.execute(delete(SpanBlock).where(SpanBlock.id.in_(blocks)))
 
 
+_ROLLUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (OperationRollup, ("minute", "service", "name")),
+    (EdgeRollup, ("minute", "caller", "callee", "traced")),
+)
+
+
 async def compact_rollups(session: AsyncSession, now_ns: int) -> int:
     """Fold the partial rows of closed minutes into one row per key. Returns keys folded."""
     closed = now_ns // NS_PER_MINUTE - OPEN_MINUTES
     folded = 0
-    for model, key_columns in (
-        (OperationRollup, ("minute", "service", "name")),
-        (EdgeRollup, ("minute", "caller", "callee", "traced")),
-    ):
-        columns = [getattr(model, c) for c in key_columns]
-        keys = (
-            await session.execute(
-                select(*columns)
-                .where(model.minute <= closed)
-                .group_by(*columns)
-                .having(func.count() > 1)
-                .limit(COMPACT_KEYS)
-            )
-        ).all()
-        for key in keys:
-            match = [col == value for col, value in zip(columns, key, strict=True)]
-            rows: list[Any] = list((await session.scalars(select(model).where(*match))).all())
-            if len(rows) < 2:
-                continue
-            count, errors, total, blob = fold(rows)
-            values: dict[str, Any] = dict(zip(key_columns, key, strict=True))
-            values.update(count=count, error_count=errors, sketch=blob)
-            if model is OperationRollup:
-                values["duration_sum_ns"] = total
-            await session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
-            await session.execute(insert(model).values(**values))
-            folded += 1
+    for model, key_columns in _ROLLUPS:
+        folded += await _fold_keys(session, model, key_columns, model.minute <= closed)
+    return folded
+
+
+async def compact_recent_rollups(session: AsyncSession, marks: dict[str, int]) -> int:
+    """Fold the partial rows of every minute, open ones included, that received rows since
+    the last run (`marks`: each table's highest id then, updated here). Under sustained
+    ingest each batch adds a row per operation and edge to the current minute; folded
+    every few seconds, a statistics read merges a handful of sketches per key and minute
+    rather than one per batch. A row whose id commits below the mark (PostgreSQL commits
+    ids out of order) is folded by the minutely sweep of closed minutes."""
+    folded = 0
+    for model, key_columns in _ROLLUPS:
+        table = model.__tablename__
+        top = await session.scalar(select(func.max(model.id)))
+        if top is None:
+            continue
+        since = marks.get(table, 0)
+        dirty = select(model.minute).where(model.id > since).distinct()
+        done = await _fold_keys(session, model, key_columns, model.minute.in_(dirty))
+        folded += done
+        if done < COMPACT_KEYS:  # else the next run goes on from the same mark
+            marks[table] = int(top)
+    return folded
+
+
+async def _fold_keys(
+    session: AsyncSession, model: Any, key_columns: tuple[str, ...], scope: Any
+) -> int:
+    """Fold up to COMPACT_KEYS keys of `scope` that have more than one row."""
+    columns = [getattr(model, c) for c in key_columns]
+    keys = (
+        await session.execute(
+            select(*columns)
+            .where(scope)
+            .group_by(*columns)
+            .having(func.count() > 1)
+            .limit(COMPACT_KEYS)
+        )
+    ).all()
+    folded = 0
+    for key in keys:
+        match = [col == value for col, value in zip(columns, key, strict=True)]
+        rows: list[Any] = list((await session.scalars(select(model).where(*match))).all())
+        if len(rows) < 2:
+            continue
+        count, errors, total, blob = fold(rows)
+        values: dict[str, Any] = dict(zip(key_columns, key, strict=True))
+        values.update(count=count, error_count=errors, sketch=blob)
+        if model is OperationRollup:
+            values["duration_sum_ns"] = total
+        await session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
+        await session.execute(insert(model).values(**values))
+        folded += 1
     return folded
 
 
@@ -115,8 +153,20 @@ async def compaction_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
     await compact_rollups(ctx.session, time.time_ns())
 
 
+# Per database (tests run several in one process): each rollup table's highest id at the
+# last recent compaction. A new process starts from 0, so its first run looks at all.
+_RECENT_MARKS: weakref.WeakKeyDictionary[Database, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+async def recent_compaction_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    await compact_recent_rollups(ctx.session, _RECENT_MARKS.setdefault(ctx.db, {}))
+
+
 def register(registry: JobRegistry) -> None:
     registry.every("tracing.retention", timedelta(minutes=1), retention_task)
     registry.every("tracing.rollup-compaction", timedelta(minutes=1), compaction_task)
+    registry.every(
+        "tracing.rollup-compaction-recent", RECENT_COMPACTION_INTERVAL, recent_compaction_task
+    )
     # Hourly, not with each retention run: finding unused names scans all of span_index.
     registry.every("tracing.span-names", timedelta(hours=1), names_task)
