@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sentinel.storage.engine import Database
@@ -30,6 +31,7 @@ from sentinel.worker.registry import JobContext, JobRegistry
 DELETE_BATCH = 50_000
 DELETE_BLOCKS = 500  # a block holds one ingest request's spans, up to megabytes
 COMPACT_KEYS = 2_000
+_ID_CHUNK = 10_000  # ids per DELETE, under SQLite's bound-parameter limit
 # Minutes this recent may still be receiving partial rows from ingest.
 OPEN_MINUTES = 2
 # How often the minutes that received rows are folded, open ones included.
@@ -92,52 +94,57 @@ async def compact_recent_rollups(session: AsyncSession, marks: dict[str, int]) -
     the last run (`marks`: each table's highest id then, updated here). Under sustained
     ingest each batch adds a row per operation and edge to the current minute; folded
     every few seconds, a statistics read merges a handful of sketches per key and minute
-    rather than one per batch. A row whose id commits below the mark (PostgreSQL commits
-    ids out of order) is folded by the minutely sweep of closed minutes."""
+    rather than one per batch. A row whose id is at or below the mark (PostgreSQL commits
+    ids out of order; a row written while this ran) is folded with the next row of its
+    minute, or by the minutely sweep of closed minutes."""
     folded = 0
     for model, key_columns in _ROLLUPS:
         table = model.__tablename__
-        top = await session.scalar(select(func.max(model.id)))
-        if top is None:
-            continue
-        since = marks.get(table, 0)
-        dirty = select(model.minute).where(model.id > since).distinct()
+        dirty = select(model.minute).where(model.id > marks.get(table, 0)).distinct()
         done = await _fold_keys(session, model, key_columns, model.minute.in_(dirty))
         folded += done
         if done < COMPACT_KEYS:  # else the next run goes on from the same mark
-            marks[table] = int(top)
+            # Read after the fold: SQLite reuses the ids of deleted rows above the highest
+            # one left, so the mark must be at least the folded rows' new ids.
+            marks[table] = int(await session.scalar(select(func.max(model.id))) or 0)
     return folded
 
 
 async def _fold_keys(
     session: AsyncSession, model: Any, key_columns: tuple[str, ...], scope: Any
 ) -> int:
-    """Fold up to COMPACT_KEYS keys of `scope` that have more than one row."""
+    """Fold up to COMPACT_KEYS keys of `scope` that have more than one row, in a few
+    statements: one read of all their rows, then one DELETE and one INSERT per chunk (on
+    SQLite the first DELETE takes the write gate; the sketches are merged before it)."""
     columns = [getattr(model, c) for c in key_columns]
     keys = (
-        await session.execute(
-            select(*columns)
-            .where(scope)
-            .group_by(*columns)
-            .having(func.count() > 1)
-            .limit(COMPACT_KEYS)
-        )
-    ).all()
-    folded = 0
-    for key in keys:
-        match = [col == value for col, value in zip(columns, key, strict=True)]
-        rows: list[Any] = list((await session.scalars(select(model).where(*match))).all())
-        if len(rows) < 2:
-            continue
+        select(*columns)
+        .where(scope)
+        .group_by(*columns)
+        .having(func.count() > 1)
+        .limit(COMPACT_KEYS)
+        .subquery()
+    )
+    on = and_(*(column == keys.c[column.key] for column in columns))
+    table = model.__table__
+    by_key: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for row in (await session.execute(select(table).join(keys, on))).all():
+        by_key[tuple(getattr(row, c) for c in key_columns)].append(row)
+    ids: list[int] = []
+    merged: list[dict[str, Any]] = []
+    for key, rows in by_key.items():
         count, errors, total, blob = fold(rows)
         values: dict[str, Any] = dict(zip(key_columns, key, strict=True))
         values.update(count=count, error_count=errors, sketch=blob)
         if model is OperationRollup:
             values["duration_sum_ns"] = total
-        await session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
-        await session.execute(insert(model).values(**values))
-        folded += 1
-    return folded
+        merged.append(values)
+        ids += [row.id for row in rows]
+    for at in range(0, len(ids), _ID_CHUNK):
+        await session.execute(delete(table).where(table.c.id.in_(ids[at : at + _ID_CHUNK])))
+    if merged:
+        await session.execute(insert(table), merged)
+    return len(merged)
 
 
 async def retention_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
