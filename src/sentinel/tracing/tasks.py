@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
 from collections import defaultdict
@@ -32,6 +33,7 @@ DELETE_BATCH = 50_000
 DELETE_BLOCKS = 500  # a block holds one ingest request's spans, up to megabytes
 COMPACT_KEYS = 2_000
 _ID_CHUNK = 10_000  # ids per DELETE, under SQLite's bound-parameter limit
+_YIELD_EVERY = 20  # keys merged between two chances for requests to run
 # Minutes this recent may still be receiving partial rows from ingest.
 OPEN_MINUTES = 2
 # How often the minutes that received rows are folded, open ones included.
@@ -132,7 +134,9 @@ async def _fold_keys(
         by_key[tuple(getattr(row, c) for c in key_columns)].append(row)
     ids: list[int] = []
     merged: list[dict[str, Any]] = []
-    for key, rows in by_key.items():
+    for number, (key, rows) in enumerate(by_key.items()):
+        if number % _YIELD_EVERY == _YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # the merge is CPU work on the serving event loop
         count, errors, total, blob = fold(rows)
         values: dict[str, Any] = dict(zip(key_columns, key, strict=True))
         values.update(count=count, error_count=errors, sketch=blob)
