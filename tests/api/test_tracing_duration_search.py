@@ -172,3 +172,25 @@ async def test_ties_are_broken_by_trace_id_across_a_page_boundary(
     ids = [h["trace_id"] for h in hits]
     assert ids == [f"{n:032x}" for n in (20, 1, 3, 5, 7, 9, 21)]
     assert hits[0]["duration_ms"] == pytest.approx(41.0)
+
+
+async def test_ties_longer_than_a_chunk_come_in_trace_id_order(
+    client: httpx.AsyncClient, admin_headers: Headers, ingest_headers: Headers
+) -> None:
+    # 40 traces of exactly 50 ms over three minutes, more per minute than the first read
+    # of a minute takes, mixed with longer and shorter ones: every trace once, longest
+    # first, ties by trace id, whatever the page size.
+    rng = random.Random(11)
+    numbers = rng.sample(range(1, 1000), 60)
+    spans = [
+        S(f"{n:032x}", f"{n:016x}", "ties", "op", T0 + HOUR + (i % 3) * 60_000 * MS, d * MS)
+        for i, (n, d) in enumerate(
+            zip(numbers, [50] * 40 + [rng.choice([10, 49, 51, 90]) for _ in range(20)], strict=True)
+        )
+    ]
+    response = await client.post("/v1/traces", json=_document(spans), headers=ingest_headers)
+    assert response.status_code == 200
+    expected = _expected(spans, service="ties")
+    for limit in (1, 7, 25):
+        hits = await _pages(client, admin_headers, limit, service="ties")
+        assert [h["trace_id"] for h in hits] == expected, limit

@@ -45,12 +45,15 @@ def ordered_after(key: Any, position: Position | None) -> Any:
     stmt = select(key, Span.trace_id, Span.id)
     if position is not None:
         value, trace_id, row_id = position
+        # `key <= value` on its own: a range the index seeks to. Inside the OR, SQLite
+        # read the service's minute from its longest span down to the position.
         stmt = stmt.where(
+            key <= value,
             or_(
                 key < value,
-                and_(key == value, Span.trace_id > trace_id),
-                and_(key == value, Span.trace_id == trace_id, Span.id > row_id),
-            )
+                Span.trace_id > trace_id,
+                and_(Span.trace_id == trace_id, Span.id > row_id),
+            ),
         )
     return stmt.order_by(key.desc(), Span.trace_id, Span.id)
 
@@ -164,15 +167,22 @@ async def _minutes_of(
     return found
 
 
-def _take_unread(heap: list[tuple[int, int, str, int, int]], minutes: list[_Minute]) -> list[int]:
+# (-duration, trace id, row id, kind, minute index). At equal duration an unread minute
+# ("" and kind _UNREAD: its spans' trace ids are unknown) comes before every span; a
+# minute read up to a position comes right after the span at that position (kind
+# _MORE), since the rows it has left sort after it; spans tie by trace id, then row id.
+# So a span leaves only when no unread row could sort before it.
+_Entry = tuple[int, str, int, int, int]
+_UNREAD, _SPAN, _MORE = 0, 1, 2
+
+
+def _take_unread(heap: list[_Entry], minutes: list[_Minute]) -> list[int]:
     """Remove from `heap` the unread minutes with the highest bounds, up to a batch, and
     return their indexes: read now with the one being opened, they are the next to open."""
-    unread = heapq.nsmallest(
-        _BATCH_MINUTES - 1, (e for e in heap if e[1] == 0 and minutes[e[4]].position is None)
-    )
+    unread = heapq.nsmallest(_BATCH_MINUTES - 1, (e for e in heap if e[3] == _UNREAD))
     if unread:
         taken = {e[4] for e in unread}
-        heap[:] = [e for e in heap if not (e[1] == 0 and e[4] in taken)]
+        heap[:] = [e for e in heap if not (e[3] == _UNREAD and e[4] in taken)]
         heapq.heapify(heap)
     return [e[4] for e in unread]
 
@@ -210,16 +220,13 @@ async def longest_first(
             ),
         ]
     minutes: list[_Minute] = []
-    # Heap entries sort longest first; at equal duration an unread minute (0) comes before
-    # a span (1), so a span leaves only when no unread minute could hold a longer or
-    # equal one; spans tie by trace id, then row id.
-    heap: list[tuple[int, int, str, int, int]] = []
+    heap: list[_Entry] = []  # longest first; see _Entry
     names = sorted(among) if service is None and among is not None else None
     for name in names if names is not None else await _services(session, service):
         for bound, minute in await _minutes_of(
             session, name, operation, start_ns, end_ns, filters, ceiling, floor
         ):
-            heapq.heappush(heap, (-bound, 0, "", 0, len(minutes)))
+            heapq.heappush(heap, (-bound, "", 0, _UNREAD, len(minutes)))
             minutes.append(minute)
     found: dict[str, int] = {}
     seen: set[str] = set()
@@ -227,9 +234,9 @@ async def longest_first(
     while heap and scanned < _MAX_SCANNED:
         pending: list[str] = []
         while heap and len(found) < limit and scanned < _MAX_SCANNED:
-            negative, kind, trace_id, _row, index = heapq.heappop(heap)
-            if kind == 0:
-                first = minutes[index].position is None
+            negative, trace_id, _row, kind, index = heapq.heappop(heap)
+            if kind != _SPAN:
+                first = kind == _UNREAD
                 size = _FIRST_CHUNK if first else 4 * limit
                 indexes = [index, *(_take_unread(heap, minutes) if first else [])]
                 reads = (
@@ -240,9 +247,10 @@ async def longest_first(
                 for i, rows in zip(indexes, reads, strict=True):
                     scanned += len(rows)
                     for value, t, row_id in rows:
-                        heapq.heappush(heap, (-value, 1, t, row_id, i))
+                        heapq.heappush(heap, (-value, t, row_id, _SPAN, i))
                     if len(rows) == size:  # more below the last one read
-                        heapq.heappush(heap, (-rows[-1][0], 0, "", 0, i))
+                        last, t, row_id = rows[-1]
+                        heapq.heappush(heap, (-last, t, row_id, _MORE, i))
             elif trace_id not in seen:
                 seen.add(trace_id)
                 found[trace_id] = -negative
