@@ -7,12 +7,20 @@ from datetime import timedelta
 
 import httpx
 import orjson
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select
 
 from sentinel.storage.engine import Database
 from sentinel.tracing import sketch
 from sentinel.tracing.models import EdgeRollup, OperationRollup, Span, SpanResource
-from sentinel.tracing.tasks import compact_recent_rollups, compact_rollups, enforce_retention
+from sentinel.tracing.tasks import (
+    RollupsRaced,
+    compact_recent_rollups,
+    compact_rollups,
+    enforce_retention,
+    read_folds,
+    write_folds,
+)
 from tests.tracing_samples import otlp_json_trace
 
 HOUR_NS = 3600 * 10**9
@@ -143,3 +151,28 @@ async def test_recent_compaction_folds_the_open_minute_as_batches_arrive(
     assert (await totals())["count"] == 5 * before["count"] // 3  # type: ignore[operator]
     async with db.transaction() as session:  # nothing new since: nothing read or folded
         assert await compact_recent_rollups(session, marks) == 0
+
+
+async def test_a_compaction_that_lost_a_race_changes_nothing(
+    client: httpx.AsyncClient, ingest_headers: dict[str, str], db: Database
+) -> None:
+    """Two runs read the same partial rows (a replica's and this one, or the two jobs);
+    the one that finds some gone when it deletes must not insert its merged rows."""
+    now = time.time_ns()
+    minute = now - now % 60_000_000_000
+    for i in range(3):
+        document = otlp_json_trace(f"{i + 1:032x}", minute + i * 1_000_000)
+        response = await client.post("/v1/traces", json=document, headers=ingest_headers)
+        assert response.status_code == 200
+    key = ("minute", "service", "name")
+    with pytest.raises(RollupsRaced, match="1 of 12 span_operation_rollups rows were gone"):
+        async with db.transaction() as session:
+            folds = await read_folds(session, OperationRollup, key, OperationRollup.id > 0)
+            taken = delete(OperationRollup).where(OperationRollup.id == folds.ids[0])
+            async with db.transaction() as other:  # the other run takes one row meanwhile
+                await other.execute(taken)
+            await write_folds(session, folds)
+    assert await count(db, OperationRollup) == 11  # only the other run's delete stands
+    async with db.transaction() as session:
+        assert await compact_recent_rollups(session, {}) == 4 + 2
+    assert await count(db, OperationRollup) == 4

@@ -6,6 +6,7 @@ import asyncio
 import time
 import weakref
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -76,6 +77,11 @@ async def _expire_blocks(session: AsyncSession, cutoff_ns: int) -> None:
             await session.execute(delete(SpanBlock).where(SpanBlock.id.in_(blocks)))
 
 
+class RollupsRaced(RuntimeError):
+    """Rows a compaction read were folded by another run before it deleted them; its
+    transaction rolls back and the next run folds what is left."""
+
+
 _ROLLUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (OperationRollup, ("minute", "service", "name")),
     (EdgeRollup, ("minute", "caller", "callee", "traced")),
@@ -112,12 +118,32 @@ async def compact_recent_rollups(session: AsyncSession, marks: dict[str, int]) -
     return folded
 
 
+@dataclass
+class Folds:
+    """What a compaction read: the partial rows' ids, and one merged row per key."""
+
+    table: Any
+    ids: list[int] = field(default_factory=list)
+    merged: list[dict[str, Any]] = field(default_factory=list)
+
+
 async def _fold_keys(
     session: AsyncSession, model: Any, key_columns: tuple[str, ...], scope: Any
 ) -> int:
     """Fold up to COMPACT_KEYS keys of `scope` that have more than one row, in a few
-    statements: one read of all their rows, then one DELETE and one INSERT per chunk (on
+    statements: one read of all their rows, then one DELETE per chunk and one INSERT (on
     SQLite the first DELETE takes the write gate; the sketches are merged before it)."""
+    folds = await read_folds(session, model, key_columns, scope)
+    await write_folds(session, folds)
+    return len(folds.merged)
+
+
+async def read_folds(
+    session: AsyncSession, model: Any, key_columns: tuple[str, ...], scope: Any
+) -> Folds:
+    """Read the rows of up to COMPACT_KEYS keys of `scope` with more than one row, and
+    merge each key's (yielding to requests now and then: this is CPU work on the event
+    loop). Writes nothing."""
     columns = [getattr(model, c) for c in key_columns]
     keys = (
         select(*columns)
@@ -128,12 +154,10 @@ async def _fold_keys(
         .subquery()
     )
     on = and_(*(column == keys.c[column.key] for column in columns))
-    table = model.__table__
+    folds = Folds(model.__table__)
     by_key: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for row in (await session.execute(select(table).join(keys, on))).all():
+    for row in (await session.execute(select(folds.table).join(keys, on))).all():
         by_key[tuple(getattr(row, c) for c in key_columns)].append(row)
-    ids: list[int] = []
-    merged: list[dict[str, Any]] = []
     for number, (key, rows) in enumerate(by_key.items()):
         if number % _YIELD_EVERY == _YIELD_EVERY - 1:
             await asyncio.sleep(0)  # the merge is CPU work on the serving event loop
@@ -142,13 +166,25 @@ async def _fold_keys(
         values.update(count=count, error_count=errors, sketch=blob)
         if model is OperationRollup:
             values["duration_sum_ns"] = total
-        merged.append(values)
-        ids += [row.id for row in rows]
+        folds.merged.append(values)
+        folds.ids += [row.id for row in rows]
+    return folds
+
+
+async def write_folds(session: AsyncSession, folds: Folds) -> None:
+    """Replace the rows read by their merged rows; RollupsRaced if any were gone."""
+    table, ids = folds.table, folds.ids
+    deleted = 0
     for at in range(0, len(ids), _ID_CHUNK):
-        await session.execute(delete(table).where(table.c.id.in_(ids[at : at + _ID_CHUNK])))
-    if merged:
-        await session.execute(insert(table), merged)
-    return len(merged)
+        chunk = ids[at : at + _ID_CHUNK]
+        result = await session.execute(delete(table).where(table.c.id.in_(chunk)))
+        deleted += int(getattr(result, "rowcount", 0))
+    if deleted != len(ids):
+        # Another run folded some of these rows since they were read (a replica's, or the
+        # other compaction job's): inserting ours would count them twice.
+        raise RollupsRaced(f"{len(ids) - deleted} of {len(ids)} {table.name} rows were gone")
+    if folds.merged:
+        await session.execute(insert(table), folds.merged)
 
 
 async def retention_task(ctx: JobContext, _payload: dict[str, Any]) -> None:
