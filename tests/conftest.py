@@ -192,7 +192,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
-    async with LifespanManager(application):
+    # Startup migrates a fresh database: about 2 s on PostgreSQL here, and the default 5 s
+    # was once exceeded while CI's end-to-end servers loaded both cores.
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         yield application
 
 
